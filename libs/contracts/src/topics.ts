@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { messageReportPushSchema, propertyReportPushSchema, statusUpdatePushSchema } from './iotda-push';
+
+/** A bus topic and the one event type it carries. STYLE rule 4: the name carries the version. */
+export interface TopicDefinition<T = unknown> {
+  /** `iot.<domain>.<event>.v<n>`, e.g. `iot.device.property-reported.v1`. */
+  readonly name: string;
+  /** CloudEvents `type` of every event on the topic, e.g. `iotda.device.property.reported.v1`. */
+  readonly type: string;
+  /** Validates `data` when an event enters a consumer (STYLE rule 5). */
+  readonly schema: z.ZodType<T>;
+  readonly description: string;
+}
+
+const TOPIC_NAME = /^iot\.[a-z][a-z0-9]*(-[a-z0-9]+)*\.[a-z][a-z0-9]*(-[a-z0-9]+)*\.v[1-9][0-9]*$/;
+
+export function isTopicName(name: string): boolean {
+  return TOPIC_NAME.test(name);
+}
+
+export function defineTopic<T>(topic: TopicDefinition<T>): TopicDefinition<T> {
+  if (!isTopicName(topic.name)) throw new Error(`topic name ${topic.name} is not iot.<domain>.<event>.v<n>`);
+  const version = topic.name.slice(topic.name.lastIndexOf('.'));
+  if (!topic.type.endsWith(version)) throw new Error(`topic ${topic.name} and type ${topic.type} differ in version`);
+  return topic;
+}
+
+/**
+ * Where a consumer group parks events it could not handle after its retries: one dead-letter topic per group,
+ * the original topic in the event's headers, so a group's poison never disturbs another group.
+ */
+export function deadLetterTopicName(group: string): string {
+  const name = `iot.dlq.${group}.v1`;
+  if (!isTopicName(name)) throw new Error(`consumer group ${group} must be lowercase words joined by '-'`);
+  return name;
+}
+
+export const devicePropertyReportedV1 = defineTopic({
+  name: 'iot.device.property-reported.v1',
+  type: 'iotda.device.property.reported.v1',
+  schema: propertyReportPushSchema,
+  description: 'A device reported property values; data is the IoTDA device.property/report push body.',
+});
+
+export const deviceMessageReportedV1 = defineTopic({
+  name: 'iot.device.message-reported.v1',
+  type: 'iotda.device.message.reported.v1',
+  schema: messageReportPushSchema,
+  description: 'A device reported a message on a system or custom topic; data is the IoTDA device.message/report push body.',
+});
+
+export const deviceStatusChangedV1 = defineTopic({
+  name: 'iot.device.status-changed.v1',
+  type: 'iotda.device.status.changed.v1',
+  schema: statusUpdatePushSchema,
+  description: 'A directly connected device went online, offline or abnormal; data is the IoTDA device.status/update push body.',
+});
+
+/** Every published topic. A topic here has a golden fixture in libs/contracts/fixtures and a page in docs/contracts. */
+export const topicRegistry: readonly TopicDefinition[] = [devicePropertyReportedV1, deviceMessageReportedV1, deviceStatusChangedV1];

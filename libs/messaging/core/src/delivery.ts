@@ -1,0 +1,73 @@
+import { type EventEnvelope, eventEnvelopeSchema } from '@nidus/contracts';
+import type { DeliveryInfo, SubscriptionOptions } from './event-bus';
+
+export const defaultMaxAttempts = 5;
+export const defaultRetryBackoffMs = 100; // ms, doubled per attempt
+const maxRetryBackoffMs = 30_000; // ms
+
+/** How one delivery ended: the group's position may advance past `handled` and `dead-lettered`, never `aborted`. */
+export type DeliveryOutcome = 'handled' | 'dead-lettered' | 'aborted';
+
+export interface DeliveryHooks {
+  /** Parks the raw event on the group's dead-letter topic; must be durable before it resolves. */
+  deadLetter(reason: string, attempts: number): Promise<void>;
+  /** True once the member is leaving: retries stop and the event stays uncommitted for the next owner. */
+  stopping(): boolean;
+  /** Waits between attempts; adapters keep group membership alive meanwhile (Kafka heartbeats). */
+  sleep(ms: number): Promise<void>;
+}
+
+/**
+ * Delivers one event to a group member's handler, the same way in every adapter:
+ *   1. validate the envelope and the data against the topic (STYLE rule 5) — invalid events are poison, dead-lettered at once;
+ *   2. call the handler, retrying failures with exponential backoff up to `maxAttempts`;
+ *   3. dead-letter the event when the attempts are used up, so the partition moves on.
+ */
+export async function deliver<T>(
+  options: SubscriptionOptions<T>,
+  raw: unknown,
+  info: Omit<DeliveryInfo, 'attempt'>,
+  hooks: DeliveryHooks,
+): Promise<DeliveryOutcome> {
+  const event = validate(options, raw);
+  if (typeof event === 'string') {
+    await hooks.deadLetter(event, 0);
+    return 'dead-lettered';
+  }
+  const maxAttempts = options.maxAttempts ?? defaultMaxAttempts;
+  const backoff = options.retryBackoffMs ?? defaultRetryBackoffMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await options.handler(event, { ...info, attempt });
+      return 'handled';
+    } catch (error) {
+      if (attempt >= maxAttempts) {
+        await hooks.deadLetter(describe(error), attempt);
+        return 'dead-lettered';
+      }
+    }
+    if (hooks.stopping()) return 'aborted';
+    await hooks.sleep(Math.min(backoff * 2 ** (attempt - 1), maxRetryBackoffMs));
+    if (hooks.stopping()) return 'aborted';
+  }
+}
+
+/** The event, or why it is not a valid event of the topic. */
+function validate<T>(options: SubscriptionOptions<T>, raw: unknown): EventEnvelope<T> | string {
+  const envelope = eventEnvelopeSchema.safeParse(raw);
+  if (!envelope.success) return `invalid envelope: ${envelope.error.issues.map(issueText).join('; ')}`;
+  if (envelope.data.type !== options.topic.type) {
+    return `event type ${envelope.data.type} does not belong on ${options.topic.name} (${options.topic.type})`;
+  }
+  const data = options.topic.schema.safeParse(envelope.data.data);
+  if (!data.success) return `invalid data: ${data.error.issues.map(issueText).join('; ')}`;
+  return { ...envelope.data, data: data.data };
+}
+
+function issueText(issue: { path: PropertyKey[]; message: string }): string {
+  return issue.path.length ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

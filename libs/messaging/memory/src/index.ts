@@ -1,0 +1,1 @@
+export { MemoryEventBus, type MemoryBusOptions, partitionFor } from './memory-bus';

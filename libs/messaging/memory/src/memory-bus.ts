@@ -1,0 +1,301 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type EventEnvelope, type TopicDefinition, deadLetterTopicName } from '@nidus/contracts';
+import {
+  type EventBus,
+  type Subscription,
+  type SubscriptionOptions,
+  deadLetterHeaders,
+  deliver,
+} from '@nidus/messaging-core';
+import { type HealthStatus, type Logger, silentLogger } from '@nidus/ports';
+import { type CommittedOffsets, Journal, type JournalRecord } from './journal';
+
+export interface MemoryBusOptions {
+  /** Directory of the journal; without one the bus keeps nothing across restarts (tests, scripts). */
+  dataDir?: string;
+  logger?: Logger;
+  /** Partitions per topic: the unit of ordering and of parallelism inside a group; default 8. */
+  partitions?: number;
+  /** Events kept in memory per partition of a topic no group consumes; default 10 000. */
+  retainUnconsumed?: number;
+  /** How long committed offsets may wait before they are written; default 200 ms. */
+  offsetFlushMs?: number;
+  segmentBytes?: number;
+}
+
+interface Entry {
+  readonly offset: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly event: unknown;
+}
+
+/** One partition of a topic: retained entries from `base` on, and waiters for the next append. */
+class PartitionLog {
+  entries: Entry[] = [];
+  /** Offset of entries[0]. */
+  base = 0;
+  /** Offset after the last visible entry. */
+  next = 0;
+  /** Offset the next publish gets; ahead of `next` while appends wait for the journal. */
+  assigned = 0;
+  private waiters: (() => void)[] = [];
+  assign(): number {
+    return this.assigned++;
+  }
+  push(entry: Entry): void {
+    this.entries.push(entry);
+    this.next = entry.offset + 1;
+    this.assigned = Math.max(this.assigned, this.next);
+    const waiters = this.waiters;
+    this.waiters = [];
+    waiters.forEach((w) => w());
+  }
+  at(offset: number): Entry | undefined {
+    return this.entries[offset - this.base];
+  }
+  /** Resolves on the next append or on `wake`. */
+  changed(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+  wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    waiters.forEach((w) => w());
+  }
+  trimBelow(offset: number): void {
+    const drop = Math.min(offset - this.base, this.entries.length);
+    if (drop <= 0) return;
+    this.entries.splice(0, drop);
+    this.base += drop;
+  }
+}
+
+interface Member {
+  readonly options: SubscriptionOptions<unknown>;
+  stopping: boolean;
+  readonly workers: Map<number, Promise<void>>;
+}
+
+interface Group {
+  readonly name: string;
+  readonly topic: string;
+  readonly members: Member[];
+  /** Next offset to deliver, per partition. */
+  readonly committed: number[];
+}
+
+/**
+ * The in-process event bus of the embedded shape. Topics are split into partitions by subject, each group's members
+ * share the partitions and deliver each partition's events one at a time, in order. With a data directory, every
+ * publish is journaled (group commit, fdatasync) before it resolves and delivery resumes after a restart from the
+ * committed offsets, so a crash loses nothing that was acknowledged.
+ */
+export class MemoryEventBus implements EventBus {
+  private readonly logs = new Map<string, PartitionLog[]>();
+  private readonly groups = new Map<string, Group>();
+  private readonly partitions: number;
+  private readonly logger: Logger;
+  private offsetTimer: NodeJS.Timeout | undefined;
+  private offsetsDirty = false;
+  private appendChain: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    private readonly options: MemoryBusOptions,
+    private readonly journal: Journal | undefined,
+    private readonly restoredOffsets: CommittedOffsets,
+  ) {
+    this.partitions = options.partitions ?? 8;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  static async open(options: MemoryBusOptions = {}): Promise<MemoryEventBus> {
+    if (!options.dataDir) return new MemoryEventBus(options, undefined, {});
+    const logger = options.logger ?? silentLogger;
+    const opened = await Journal.open({ dir: options.dataDir, logger, segmentBytes: options.segmentBytes });
+    const bus = new MemoryEventBus(options, opened.journal, opened.offsets);
+    for (const r of opened.records) bus.partitionLog(r.topic, r.partition).push(r);
+    logger.info({ records: opened.records.length, dir: options.dataDir }, 'bus journal replayed');
+    return bus;
+  }
+
+  async publish<T>(topic: TopicDefinition<T>, events: readonly EventEnvelope<T>[]): Promise<void> {
+    await this.append(topic.name, events.map((event) => ({ event, headers: {} })));
+  }
+
+  async subscribe<T>(options: SubscriptionOptions<T>): Promise<Subscription> {
+    if (this.closed) throw new Error('event bus is closed');
+    deadLetterTopicName(options.group); // validates the group name
+    const group = this.group(options.group, options.topic.name);
+    const member: Member = { options: options as SubscriptionOptions<unknown>, stopping: false, workers: new Map() };
+    await this.rebalance(group, () => group.members.push(member));
+    return {
+      close: () => this.rebalance(group, () => group.members.splice(group.members.indexOf(member), 1)),
+    };
+  }
+
+  async health(): Promise<HealthStatus> {
+    return this.closed ? { ok: false, detail: 'closed' } : { ok: true, detail: this.journal ? 'journaled' : 'volatile' };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const group of this.groups.values()) await this.rebalance(group, () => group.members.splice(0));
+    await this.appendChain;
+    if (this.offsetTimer) clearTimeout(this.offsetTimer);
+    this.flushOffsets();
+    await this.journal?.close();
+  }
+
+  /** Assigns offsets, journals, then makes the entries visible to consumers — in publish order. */
+  private append(topic: string, items: readonly { event: unknown; headers: Record<string, string> }[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('event bus is closed'));
+    const records: JournalRecord[] = items.map(({ event, headers }) => {
+      const partition = partitionFor(subjectOf(event), this.partitions);
+      return { topic, partition, offset: this.partitionLog(topic, partition).assign(), headers, event };
+    });
+    const durable = this.journal ? this.journal.append(records) : Promise.resolve();
+    // Visibility follows journal order: a record is delivered only once it and everything before it is durable.
+    const visible = this.appendChain.then(() => durable).then(() => {
+      for (const r of records) this.partitionLog(r.topic, r.partition).push(r);
+      this.trim(topic);
+    });
+    this.appendChain = visible.catch(() => undefined);
+    return visible;
+  }
+
+  private partitionLog(topic: string, partition: number): PartitionLog {
+    let logs = this.logs.get(topic);
+    if (!logs) {
+      logs = Array.from({ length: this.partitions }, () => new PartitionLog());
+      this.logs.set(topic, logs);
+    }
+    while (logs.length <= partition) logs.push(new PartitionLog()); // a journal written with more partitions
+    return logs[partition]!;
+  }
+
+  private group(name: string, topic: string): Group {
+    const key = `${name}\u0000${topic}`;
+    let group = this.groups.get(key);
+    if (!group) {
+      const restored = this.restoredOffsets[name]?.[topic] ?? [];
+      const logs = this.logs.get(topic) ?? [];
+      const committed = Array.from({ length: Math.max(this.partitions, logs.length) }, (_, p) =>
+        Math.max(restored[p] ?? 0, this.partitionLog(topic, p).base),
+      );
+      group = { name, topic, members: [], committed };
+      this.groups.set(key, group);
+    }
+    return group;
+  }
+
+  /** Stops the group's workers (in-flight handlers finish), applies the membership change, restarts the workers. */
+  private async rebalance(group: Group, change: () => void): Promise<void> {
+    const members = [...group.members];
+    members.forEach((m) => (m.stopping = true));
+    for (const p of group.committed.keys()) this.partitionLog(group.topic, p).wake();
+    await Promise.all(members.flatMap((m) => [...m.workers.values()]));
+    members.forEach((m) => {
+      m.stopping = false;
+      m.workers.clear();
+    });
+    change();
+    if (this.closed || group.members.length === 0) return;
+    group.committed.forEach((_, partition) => {
+      const member = group.members[partition % group.members.length]!;
+      member.workers.set(partition, this.work(group, member, partition));
+    });
+  }
+
+  /** Delivers one partition to one member, in order, until the member stops. */
+  private async work(group: Group, member: Member, partition: number): Promise<void> {
+    const log = this.partitionLog(group.topic, partition);
+    while (!member.stopping) {
+      const offset = group.committed[partition]!;
+      const entry = log.at(offset);
+      if (!entry) {
+        await log.changed();
+        continue;
+      }
+      const outcome = await deliver(
+        member.options,
+        entry.event,
+        { topic: group.topic, partition, offset: String(offset), headers: entry.headers },
+        {
+          deadLetter: (reason, attempts) => this.deadLetter(group, partition, entry, reason, attempts),
+          stopping: () => member.stopping,
+          sleep: (ms) => sleep(ms),
+        },
+      );
+      if (outcome === 'aborted') return;
+      group.committed[partition] = offset + 1;
+      this.commitLater();
+    }
+  }
+
+  private async deadLetter(group: Group, partition: number, entry: Entry, reason: string, attempts: number): Promise<void> {
+    this.logger.warn({ topic: group.topic, group: group.name, partition, offset: entry.offset, reason }, 'event dead-lettered');
+    await this.append(deadLetterTopicName(group.name), [
+      {
+        event: entry.event,
+        headers: {
+          ...entry.headers,
+          [deadLetterHeaders.topic]: group.topic,
+          [deadLetterHeaders.group]: group.name,
+          [deadLetterHeaders.error]: reason,
+          [deadLetterHeaders.attempts]: String(attempts),
+        },
+      },
+    ]);
+  }
+
+  private commitLater(): void {
+    this.offsetsDirty = true;
+    this.offsetTimer ??= setTimeout(() => {
+      this.offsetTimer = undefined;
+      this.flushOffsets();
+    }, this.options.offsetFlushMs ?? 200);
+    this.offsetTimer.unref();
+  }
+
+  private flushOffsets(): void {
+    if (!this.offsetsDirty || !this.journal) return;
+    this.offsetsDirty = false;
+    const offsets: CommittedOffsets = { ...this.restoredOffsets };
+    for (const g of this.groups.values()) offsets[g.name] = { ...offsets[g.name], [g.topic]: [...g.committed] };
+    try {
+      this.journal.writeOffsets(offsets);
+    } catch (error) {
+      this.offsetsDirty = true;
+      this.logger.error({ err: error }, 'bus: committed offsets not written');
+    }
+    for (const topic of this.logs.keys()) this.trim(topic);
+  }
+
+  /** Drops from memory what every group of the topic has consumed, or what exceeds the unconsumed retention. */
+  private trim(topic: string): void {
+    const groups = [...this.groups.values()].filter((g) => g.topic === topic);
+    (this.logs.get(topic) ?? []).forEach((log, p) => {
+      const floor = groups.length
+        ? Math.min(...groups.map((g) => g.committed[p] ?? 0))
+        : log.next - (this.options.retainUnconsumed ?? 10_000);
+      log.trimBelow(floor);
+    });
+  }
+}
+
+function subjectOf(event: unknown): string {
+  const subject = (event as { subject?: unknown } | null)?.subject;
+  return typeof subject === 'string' ? subject : '';
+}
+
+/** FNV-1a 32-bit hash of the key, modulo the partition count: the same subject always lands in one partition. */
+export function partitionFor(key: string, partitions: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % partitions;
+}

@@ -1,0 +1,2 @@
+export { Deferred, Inbox } from './inbox';
+export { type EventBusHarness, describeEventBusContract } from './event-bus.contract';
