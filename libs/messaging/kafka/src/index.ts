@@ -1,1 +1,1 @@
-export {};
+export { KafkaEventBus, type KafkaBusOptions } from './kafka-bus';

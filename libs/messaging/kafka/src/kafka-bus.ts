@@ -1,0 +1,197 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Admin, type Consumer, type IHeaders, Kafka, type KafkaMessage, type Producer, logLevel } from 'kafkajs';
+import { type EventEnvelope, type TopicDefinition, deadLetterTopicName } from '@nidus/contracts';
+import { type EventBus, type Subscription, type SubscriptionOptions, deadLetterHeaders, deliver } from '@nidus/messaging-core';
+import { type HealthStatus, type Logger, silentLogger } from '@nidus/ports';
+import { fromKafkaMessage, toKafkaMessage } from './cloudevents-binding';
+import { ProduceBatcher } from './produce-batcher';
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  logger?: Logger;
+  /** Partitions of topics this bus creates; default 6. */
+  partitions?: number;
+  /** Replication factor of topics this bus creates; default 1 (a single-node dev broker), 3 in production. */
+  replicationFactor?: number;
+  /** Partitions one member works on at once, each in order; default 4. */
+  partitionsConsumedConcurrently?: number;
+  /** Consumer session timeout in ms; default 30 000 (kafkajs default). */
+  sessionTimeoutMs?: number;
+}
+
+/**
+ * The event bus over Apache Kafka (kafkajs). Events are keyed by subject (the device id), so the default partitioner
+ * keeps one device's events in one partition, in order. Publishes are batched per tick and sent with acks=all;
+ * consumers commit an offset only after the handler resolved for it (or it was dead-lettered).
+ */
+export class KafkaEventBus implements EventBus {
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private readonly admin: Admin;
+  private readonly batcher: ProduceBatcher;
+  private readonly logger: Logger;
+  private readonly knownTopics = new Set<string>();
+  private readonly members = new Set<KafkaMember>();
+  private closed = false;
+
+  private constructor(private readonly options: KafkaBusOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      logLevel: logLevel.WARN,
+      logCreator: () => (entry) => {
+        const fields = { kafka: entry.namespace, ...entry.log };
+        if (entry.level <= logLevel.ERROR) this.logger.error(fields, entry.log.message);
+        else this.logger.warn(fields, entry.log.message);
+      },
+      retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 5_000 },
+    });
+    this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
+    this.admin = this.kafka.admin();
+    this.batcher = new ProduceBatcher(this.producer);
+  }
+
+  /** Connects the producer and the admin client; rejects if no broker answers within the retry budget. */
+  static async connect(options: KafkaBusOptions): Promise<KafkaEventBus> {
+    const bus = new KafkaEventBus(options);
+    await bus.producer.connect();
+    await bus.admin.connect();
+    return bus;
+  }
+
+  async publish<T>(topic: TopicDefinition<T>, events: readonly EventEnvelope<T>[]): Promise<void> {
+    if (this.closed) throw new Error('event bus is closed');
+    await this.ensureTopic(topic.name);
+    await this.batcher.send(topic.name, events.map((e) => toKafkaMessage(e)));
+  }
+
+  async subscribe<T>(options: SubscriptionOptions<T>): Promise<Subscription> {
+    if (this.closed) throw new Error('event bus is closed');
+    const dlq = deadLetterTopicName(options.group);
+    await this.ensureTopic(options.topic.name);
+    await this.ensureTopic(dlq);
+    const member = new KafkaMember(this.kafka, this.options, options as SubscriptionOptions<unknown>, dlq, this.batcher);
+    await member.start();
+    this.members.add(member);
+    return {
+      close: async () => {
+        this.members.delete(member);
+        await member.stop();
+      },
+    };
+  }
+
+  async health(): Promise<HealthStatus> {
+    if (this.closed) return { ok: false, detail: 'closed' };
+    try {
+      const cluster = await this.admin.describeCluster();
+      return { ok: cluster.brokers.length > 0, detail: `${cluster.brokers.length} broker(s)` };
+    } catch (error) {
+      return { ok: false, detail: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.members].map((m) => m.stop()));
+    this.members.clear();
+    await this.batcher.drain();
+    await this.producer.disconnect();
+    await this.admin.disconnect();
+  }
+
+  /** Creates a topic the first time this bus uses it; the broker runs with auto-creation off. */
+  private async ensureTopic(name: string): Promise<void> {
+    if (this.knownTopics.has(name)) return;
+    await this.admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: name, numPartitions: this.options.partitions ?? 6, replicationFactor: this.options.replicationFactor ?? 1 }],
+    });
+    this.knownTopics.add(name);
+  }
+}
+
+/** One member of a consumer group: a kafkajs consumer that works partition by partition, in order. */
+class KafkaMember {
+  private readonly consumer: Consumer;
+  private stopping = false;
+
+  constructor(
+    kafka: Kafka,
+    private readonly bus: KafkaBusOptions,
+    private readonly options: SubscriptionOptions<unknown>,
+    private readonly dlq: string,
+    private readonly batcher: ProduceBatcher,
+  ) {
+    this.consumer = kafka.consumer({
+      groupId: options.group,
+      allowAutoTopicCreation: false,
+      sessionTimeout: bus.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: 1_000,
+      maxWaitTimeInMs: 1_000, // an idle long-poll also bounds how long leaving the group takes
+      retry: { retries: 8 },
+    });
+  }
+
+  /** Resolves once the member joined its group and has its partitions. */
+  async start(): Promise<void> {
+    const joined = new Promise<void>((resolve) => this.consumer.on(this.consumer.events.GROUP_JOIN, () => resolve()));
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [this.options.topic.name], fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: true,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.bus.partitionsConsumedConcurrently ?? 4,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+        for (const message of batch.messages) {
+          if (!isRunning() || isStale() || this.stopping) break;
+          const outcome = await deliver(
+            this.options,
+            fromKafkaMessage(message),
+            { topic: batch.topic, partition: batch.partition, offset: message.offset, headers: headersOf(message) },
+            {
+              deadLetter: (reason, attempts) => this.deadLetter(batch.topic, message, reason, attempts),
+              stopping: () => this.stopping || !isRunning() || isStale(),
+              sleep: async (ms) => {
+                await sleep(ms);
+                await heartbeat();
+              },
+            },
+          );
+          if (outcome === 'aborted') break; // uncommitted: the partition's next owner delivers it again
+          resolveOffset(message.offset);
+          await commitOffsetsIfNecessary();
+          await heartbeat();
+        }
+      },
+    });
+    await joined;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.consumer.disconnect(); // waits for the batch in flight, commits resolved offsets
+  }
+
+  private async deadLetter(topic: string, message: KafkaMessage, reason: string, attempts: number): Promise<void> {
+    const headers: IHeaders = {
+      ...message.headers,
+      [deadLetterHeaders.topic]: topic,
+      [deadLetterHeaders.group]: this.options.group,
+      [deadLetterHeaders.error]: reason,
+      [deadLetterHeaders.attempts]: String(attempts),
+    };
+    await this.batcher.send(this.dlq, [{ key: message.key, value: message.value, headers }]);
+  }
+}
+
+function headersOf(message: KafkaMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(message.headers ?? {})) {
+    if (v !== undefined) out[k] = Array.isArray(v) ? v.map(String).join(',') : String(v);
+  }
+  return out;
+}
