@@ -135,9 +135,18 @@ ferretdb_bin() { echo "$INFRA_HOME/ferretdb-$FERRETDB_VERSION/ferretdb"; }
 install_mongo() {
   [ -x "$(ferretdb_bin)" ] && return 0
   command -v go >/dev/null || die "go is needed to build FerretDB"
-  log "building FerretDB $FERRETDB_VERSION with go install (first run only, a few minutes)"
-  GOBIN=$(dirname "$(ferretdb_bin)") GOFLAGS=-mod=mod CGO_ENABLED=0 \
-    go install "github.com/FerretDB/FerretDB/cmd/ferretdb@$FERRETDB_VERSION"
+  log "building FerretDB $FERRETDB_VERSION from the Go module proxy (first run only, a few minutes)"
+  # `go install` alone gives a binary that panics at start: FerretDB embeds build/version/version.txt, which its
+  # release tooling writes. So: fetch the module, copy it, write the version file, build.
+  local mod src
+  mod=$(GOFLAGS=-mod=mod go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  [ -d "$mod" ] || die "go mod download of FerretDB $FERRETDB_VERSION failed"
+  src=$(mktemp -d)
+  cp -r "$mod/." "$src"; chmod -R u+w "$src"
+  echo "$FERRETDB_VERSION" >"$src/build/version/version.txt"
+  mkdir -p "$(dirname "$(ferretdb_bin)")"
+  (cd "$src" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -o "$(ferretdb_bin)" ./cmd/ferretdb)
+  rm -rf "$src"
 }
 
 up_mongo() {

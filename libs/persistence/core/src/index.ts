@@ -1,1 +1,20 @@
-export {};
+export type {
+  CollectionSpec,
+  DocumentCollection,
+  DocumentStore,
+  Filter,
+  IndexSpec,
+  Page,
+  PageRequest,
+  Scalar,
+  StoredDocument,
+} from './document-store';
+export {
+  DocumentNotFoundError,
+  DocumentStoreError,
+  DuplicateKeyError,
+  InvalidDocumentRequestError,
+  VersionConflictError,
+} from './errors';
+export { checkFilter, checkKey, checkPage, checkPath, checkSpec, checkUniqueFields, cursor, maxPageSize, valueAt } from './validation';
+export type { SessionStore } from './session-store';

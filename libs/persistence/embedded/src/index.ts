@@ -1,1 +1,2 @@
-export {};
+export { SqliteDocumentStore } from './sqlite-document-store';
+export { MemorySessionStore, SessionSpace } from './memory-session-store';

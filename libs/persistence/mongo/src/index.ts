@@ -1,1 +1,1 @@
-export {};
+export { MongoDocumentStore, type MongoDocumentStoreOptions } from './mongo-document-store';
