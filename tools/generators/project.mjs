@@ -32,16 +32,33 @@ function registerPath(importPath, dir) {
 
 function project(dir, { name, importPath, projectType, tags, targets, index }) {
   const up = relative(dir, '.') || '.';
-  write(`${dir}/package.json`, json({ name: importPath ?? `@nidus/${name}`, version: '0.0.0', private: true }));
+  write(
+    `${dir}/package.json`,
+    json({ name: importPath ?? `@nidus/${name}`, version: '0.0.0', private: true }),
+  );
   write(
     `${dir}/project.json`,
-    json({ name, $schema: `${up}/node_modules/nx/schemas/project-schema.json`, projectType, sourceRoot: `${dir}/src`, tags, targets }),
+    json({
+      name,
+      $schema: `${up}/node_modules/nx/schemas/project-schema.json`,
+      projectType,
+      sourceRoot: `${dir}/src`,
+      tags,
+      targets,
+    }),
   );
   write(
     `${dir}/tsconfig.json`,
-    json({ extends: `${up}/tsconfig.base.json`, compilerOptions: { types: ['node', 'jest'] }, include: ['src/**/*.ts'] }),
+    json({
+      extends: `${up}/tsconfig.base.json`,
+      compilerOptions: { types: ['node', 'jest'] },
+      include: ['src/**/*.ts'],
+    }),
   );
-  write(`${dir}/jest.config.cjs`, `module.exports = require('${up}/jest.preset.cjs').forProject(__dirname);\n`);
+  write(
+    `${dir}/jest.config.cjs`,
+    `module.exports = require('${up}/jest.preset.cjs').forProject(__dirname);\n`,
+  );
   if (index) write(`${dir}/src/index.ts`, index);
   if (importPath) registerPath(importPath, dir);
 }
@@ -52,7 +69,14 @@ function lib(dir, opts) {
   const name = opts.name ?? dir.replace(/^libs\//, '').replaceAll('/', '-');
   const tags = [`type:${opts.type}`, `scope:${opts.scope ?? 'shared'}`];
   if (opts.adapter) tags.push(`adapter:${opts.adapter}`);
-  project(dir, { name, importPath: `@nidus/${name}`, projectType: 'library', tags, targets: libTargets, index: opts.index ?? 'export {};\n' });
+  project(dir, {
+    name,
+    importPath: `@nidus/${name}`,
+    projectType: 'library',
+    tags,
+    targets: libTargets,
+    index: opts.index ?? 'export {};\n',
+  });
 }
 
 function service(name) {
@@ -69,9 +93,9 @@ function service(name) {
   );
   write(
     `libs/services/${name}/src/${name}.bootstrap.ts`,
-    `import { type ServiceRuntime, createServiceApp } from '@nidus/platform-runtime';\nimport { ${Svc}Module } from './${name}.module';\n\n` +
+    `import type { INestApplication } from '@nestjs/common';\nimport { type ServiceRuntime, createServiceApp } from '@nidus/platform-runtime';\nimport { ${Svc}Module } from './${name}.module';\n\n` +
       `/** Builds the ${name} service as one Nest application over the given runtime (ports, config, telemetry). */\n` +
-      `export function create${Svc}(runtime: ServiceRuntime) {\n  return createServiceApp(${Svc}Module, runtime);\n}\n`,
+      `export function create${Svc}(runtime: ServiceRuntime): Promise<INestApplication> {\n  return createServiceApp(${Svc}Module, runtime);\n}\n`,
   );
   project(`apps/${name}`, {
     name,
@@ -82,13 +106,24 @@ function service(name) {
   });
   write(
     `apps/${name}/tsconfig.app.json`,
-    json({ extends: './tsconfig.json', compilerOptions: { outDir: `../../dist/apps/${name}`, rootDir: '../..', types: ['node'] }, include: ['src/**/*.ts'], exclude: ['src/**/*.spec.ts'] }),
+    json({
+      extends: './tsconfig.json',
+      compilerOptions: { outDir: `../../dist/apps/${name}`, rootDir: '../..', types: ['node'] },
+      include: ['src/**/*.ts'],
+      exclude: ['src/**/*.spec.ts'],
+    }),
   );
   write(
     `apps/${name}/src/main.ts`,
-    `import { runServiceProcess } from '@nidus/platform-runtime';\nimport { create${Svc} } from '@nidus/service-${name}';\n\n` +
-      `// The distributed shape's entry for ${name}: config, telemetry and signals are handled by runServiceProcess.\n` +
-      `void runServiceProcess('${name}', create${Svc}, process.env);\n`,
+    `import { ProcessHost, configOrExit } from '@nidus/platform-runtime';\nimport { create${Svc} } from '@nidus/service-${name}';\n\n` +
+      `// The distributed shape's ${name} process: this one service, its adapters chosen by configuration\n` +
+      `// (docs/configuration.md). ProcessHost owns logging, metrics, health and SIGTERM draining.\n` +
+      `async function main(): Promise<void> {\n` +
+      `  const config = configOrExit(process.env, { defaultServices: ['${name}'], defaultHttpPorts: { '${name}': 8080 } });\n` +
+      `  const host = await ProcessHost.start(config);\n` +
+      `  await host.serve('${name}', create${Svc}, { frontDoor: true });\n` +
+      `  host.announce();\n` +
+      `}\n\nvoid main();\n`,
   );
 }
 
@@ -97,6 +132,8 @@ const flags = Object.fromEntries(rest.map((f) => f.replace(/^--/, '').split('=')
 if (kind === 'lib' && target && flags.type) lib(target, flags);
 else if (kind === 'service' && target && /^[a-z][a-z-]*$/.test(target)) service(target);
 else {
-  console.error('usage: project.mjs lib <dir> --type=<type> [--scope=..] [--adapter=..] | project.mjs service <name>');
+  console.error(
+    'usage: project.mjs lib <dir> --type=<type> [--scope=..] [--adapter=..] | project.mjs service <name>',
+  );
   process.exit(2);
 }

@@ -10,7 +10,9 @@ const fixtureFiles = readdirSync(fixturesDir).filter((f) => f.endsWith('.json'))
 
 describe('golden fixtures', () => {
   it('has exactly one fixture per registered topic', () => {
-    expect(fixtureFiles.map((f) => f.replace(/\.json$/, '')).sort()).toEqual(topicRegistry.map((t) => t.name).sort());
+    expect(fixtureFiles.map((f) => f.replace(/\.json$/, '')).sort()).toEqual(
+      topicRegistry.map((t) => t.name).sort(),
+    );
   });
 
   describe.each(topicRegistry.map((t) => [t.name, t] as const))('%s', (name, topic) => {

@@ -19,7 +19,11 @@ export const notifyHeaderSchema = z.object({
 /** Compact UTC, e.g. 20200811T080745Z (spec 03 §6.3). */
 export const compactUtcSchema = z.string().regex(/^\d{8}T\d{6}Z$/, 'expected compact UTC yyyyMMddTHHmmssZ');
 
-function pushEnvelope<R extends string, E extends string, B extends z.ZodType>(resource: R, event: E, body: B) {
+function pushEnvelope<R extends string, E extends string, B extends z.ZodType>(
+  resource: R,
+  event: E,
+  body: B,
+) {
   return z.object({
     resource: z.literal(resource),
     event: z.literal(event),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { messageReportPushSchema, propertyReportPushSchema, statusUpdatePushSchema } from './iotda-push';
 
 /** A bus topic and the one event type it carries. STYLE rule 4: the name carries the version. */
@@ -21,7 +21,8 @@ export function isTopicName(name: string): boolean {
 export function defineTopic<T>(topic: TopicDefinition<T>): TopicDefinition<T> {
   if (!isTopicName(topic.name)) throw new Error(`topic name ${topic.name} is not iot.<domain>.<event>.v<n>`);
   const version = topic.name.slice(topic.name.lastIndexOf('.'));
-  if (!topic.type.endsWith(version)) throw new Error(`topic ${topic.name} and type ${topic.type} differ in version`);
+  if (!topic.type.endsWith(version))
+    throw new Error(`topic ${topic.name} and type ${topic.type} differ in version`);
   return topic;
 }
 
@@ -46,15 +47,21 @@ export const deviceMessageReportedV1 = defineTopic({
   name: 'iot.device.message-reported.v1',
   type: 'iotda.device.message.reported.v1',
   schema: messageReportPushSchema,
-  description: 'A device reported a message on a system or custom topic; data is the IoTDA device.message/report push body.',
+  description:
+    'A device reported a message on a system or custom topic; data is the IoTDA device.message/report push body.',
 });
 
 export const deviceStatusChangedV1 = defineTopic({
   name: 'iot.device.status-changed.v1',
   type: 'iotda.device.status.changed.v1',
   schema: statusUpdatePushSchema,
-  description: 'A directly connected device went online, offline or abnormal; data is the IoTDA device.status/update push body.',
+  description:
+    'A directly connected device went online, offline or abnormal; data is the IoTDA device.status/update push body.',
 });
 
 /** Every published topic. A topic here has a golden fixture in libs/contracts/fixtures and a page in docs/contracts. */
-export const topicRegistry: readonly TopicDefinition[] = [devicePropertyReportedV1, deviceMessageReportedV1, deviceStatusChangedV1];
+export const topicRegistry: readonly TopicDefinition[] = [
+  devicePropertyReportedV1,
+  deviceMessageReportedV1,
+  deviceStatusChangedV1,
+];

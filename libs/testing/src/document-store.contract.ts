@@ -60,7 +60,10 @@ export function describeDocumentStoreContract(adapter: string, harness: () => Do
       await devices.insert('t1', 'd1', device('n1'));
       await expect(devices.insert('t1', 'd1', device('n2'))).rejects.toBeInstanceOf(DuplicateKeyError);
       await expect(devices.insert('t1', 'd2', device('n1'))).rejects.toBeInstanceOf(DuplicateKeyError);
-      await expect(devices.insert('t2', 'd1', device('n1'))).resolves.toMatchObject({ tenant: 't2', version: 1 });
+      await expect(devices.insert('t2', 'd1', device('n1'))).resolves.toMatchObject({
+        tenant: 't2',
+        version: 1,
+      });
     });
 
     it('requires every unique field', async () => {
@@ -73,8 +76,12 @@ export function describeDocumentStoreContract(adapter: string, harness: () => Do
       const v2 = await devices.replace('t1', 'd1', device('n1', { status: 'OFFLINE' }), 1);
       expect(v2).toMatchObject({ version: 2, data: { status: 'OFFLINE' } });
       await expect(devices.replace('t1', 'd1', device('n1'), 1)).rejects.toBeInstanceOf(VersionConflictError);
-      await expect(devices.replace('t1', 'missing', device('n9'), 1)).rejects.toBeInstanceOf(DocumentNotFoundError);
-      await expect(devices.replace('t2', 'd1', device('n1'), 2)).rejects.toBeInstanceOf(DocumentNotFoundError);
+      await expect(devices.replace('t1', 'missing', device('n9'), 1)).rejects.toBeInstanceOf(
+        DocumentNotFoundError,
+      );
+      await expect(devices.replace('t2', 'd1', device('n1'), 2)).rejects.toBeInstanceOf(
+        DocumentNotFoundError,
+      );
       expect((await devices.get('t1', 'd1'))?.data.status).toBe('OFFLINE');
     });
 
@@ -106,7 +113,11 @@ export function describeDocumentStoreContract(adapter: string, harness: () => Do
 
     it('finds and counts by equality, nested paths, booleans and membership, within the tenant', async () => {
       await devices.insert('t1', 'a', device('n1', { status: 'ONLINE' }));
-      await devices.insert('t1', 'b', device('n2', { status: 'OFFLINE', online: false, auth: { type: 'CERTIFICATES' } }));
+      await devices.insert(
+        't1',
+        'b',
+        device('n2', { status: 'OFFLINE', online: false, auth: { type: 'CERTIFICATES' } }),
+      );
       await devices.insert('t1', 'c', device('n3', { status: 'ABNORMAL', online: false }));
       await devices.insert('t2', 'd', device('n4', { status: 'OFFLINE' }));
       const ids = async (filter: Parameters<typeof devices.find>[1]) =>
@@ -141,20 +152,32 @@ export function describeDocumentStoreContract(adapter: string, harness: () => Do
     });
 
     it('refuses bad requests with InvalidDocumentRequestError', async () => {
-      await expect(devices.insert('bad:tenant', 'd1', device('n1'))).rejects.toBeInstanceOf(InvalidDocumentRequestError);
-      await expect(devices.find('t1', { "x') OR 1=1 --": 1 }, { limit: 10 })).rejects.toBeInstanceOf(InvalidDocumentRequestError);
+      await expect(devices.insert('bad:tenant', 'd1', device('n1'))).rejects.toBeInstanceOf(
+        InvalidDocumentRequestError,
+      );
+      await expect(devices.find('t1', { "x') OR 1=1 --": 1 }, { limit: 10 })).rejects.toBeInstanceOf(
+        InvalidDocumentRequestError,
+      );
       await expect(devices.find('t1', {}, { limit: 0 })).rejects.toBeInstanceOf(InvalidDocumentRequestError);
-      await expect(store.collection({ name: 'Bad-Name' })).rejects.toBeInstanceOf(InvalidDocumentRequestError);
+      await expect(store.collection({ name: 'Bad-Name' })).rejects.toBeInstanceOf(
+        InvalidDocumentRequestError,
+      );
     });
 
     it('keeps documents across a reopen', async () => {
       const name = `test_durable_${randomUUID().slice(0, 8)}`;
-      const first = await store.collection<Device>({ name, indexes: [{ fields: ['node_id'], unique: true }] });
+      const first = await store.collection<Device>({
+        name,
+        indexes: [{ fields: ['node_id'], unique: true }],
+      });
       await first.insert('t1', 'd1', device('n1'));
       await store.close();
 
       store = await h.open();
-      const again = await store.collection<Device>({ name, indexes: [{ fields: ['node_id'], unique: true }] });
+      const again = await store.collection<Device>({
+        name,
+        indexes: [{ fields: ['node_id'], unique: true }],
+      });
       expect((await again.get('t1', 'd1'))?.data).toEqual(device('n1'));
       await expect(again.insert('t1', 'd2', device('n1'))).rejects.toBeInstanceOf(DuplicateKeyError);
     });

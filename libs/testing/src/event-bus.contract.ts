@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { type EventEnvelope, createEvent, deadLetterTopicName, defineTopic, newTraceparent } from '@nidus/contracts';
-import { type DeliveryInfo, type EventBus, type Subscription, deadLetterHeaders } from '@nidus/messaging-core';
+import {
+  type EventEnvelope,
+  createEvent,
+  deadLetterTopicName,
+  defineTopic,
+  newTraceparent,
+} from '@nidus/contracts';
+import {
+  type EventBus,
+  type Subscription,
+  type SubscriptionOptions,
+  deadLetterHeaders,
+} from '@nidus/messaging-core';
 import { Deferred, Inbox } from './inbox';
 
 export interface EventBusHarness {
@@ -25,8 +36,18 @@ function fixture() {
     description: 'contract-suite events',
   });
   const group = (name: string) => `${name}-${suffix}`;
-  const event = (subject: string, n: number, extra: Partial<EventEnvelope> = {}): EventEnvelope<Thing> => ({
-    ...createEvent({ type: topic.type, source: 'nidus/contract-suite', subject, tenant: 't1', data: { n, label: `e${n}` } }),
+  const event = (
+    subject: string,
+    n: number,
+    extra: Partial<Omit<EventEnvelope, 'data'>> = {},
+  ): EventEnvelope<Thing> => ({
+    ...createEvent({
+      type: topic.type,
+      source: 'nidus/contract-suite',
+      subject,
+      tenant: 't1',
+      data: { n, label: `e${n}` },
+    }),
     ...extra,
   });
   return { topic, group, event };
@@ -50,7 +71,7 @@ export function describeEventBusContract(adapter: string, harness: () => EventBu
       return b;
     }
 
-    async function join<T>(b: EventBus, options: Parameters<EventBus['subscribe']>[0] & { handler: (e: EventEnvelope<T>, d: DeliveryInfo) => Promise<void> }) {
+    async function join<T>(b: EventBus, options: SubscriptionOptions<T>) {
       const s = await b.subscribe(options);
       subscriptions.push(s);
       return s;
@@ -113,7 +134,10 @@ export function describeEventBusContract(adapter: string, harness: () => EventBu
       await join(b, { topic, group: group('g'), handler: async (e) => inbox.add(e) });
       let n = 0;
       for (let batch = 0; batch < 4; batch++) {
-        await b.publish(topic, Array.from({ length: 50 }, () => event(`d${n % 5}`, n++)));
+        await b.publish(
+          topic,
+          Array.from({ length: 50 }, () => event(`d${n % 5}`, n++)),
+        );
       }
       const received = await inbox.take(200);
       for (let d = 0; d < 5; d++) {
@@ -128,7 +152,10 @@ export function describeEventBusContract(adapter: string, harness: () => EventBu
       const b = await bus();
       const inbox = new Inbox<EventEnvelope<Thing>>();
       await join(b, { topic, group: group('g'), handler: async (e) => inbox.add(e) });
-      await b.publish(topic, Array.from({ length: 1000 }, (_, i) => event(`d${i % 17}`, i)));
+      await b.publish(
+        topic,
+        Array.from({ length: 1000 }, (_, i) => event(`d${i % 17}`, i)),
+      );
       expect(new Set((await inbox.take(1000)).map((e) => e.data.n)).size).toBe(1000);
     });
 
@@ -237,10 +264,16 @@ export function describeEventBusContract(adapter: string, harness: () => EventBu
       const first = await h.open();
       const before = new Inbox<EventEnvelope<Thing>>();
       const s = await first.subscribe({ topic, group: group('g'), handler: async (e) => before.add(e) });
-      await first.publish(topic, [1, 2, 3].map((n) => event('d1', n)));
+      await first.publish(
+        topic,
+        [1, 2, 3].map((n) => event('d1', n)),
+      );
       await before.take(3);
       await s.close();
-      await first.publish(topic, [4, 5].map((n) => event('d1', n)));
+      await first.publish(
+        topic,
+        [4, 5].map((n) => event('d1', n)),
+      );
       await first.close();
 
       const after = new Inbox<EventEnvelope<Thing>>();

@@ -36,18 +36,33 @@ export class Inbox<T> {
 
   /** Resolves with the first `n` items once they arrived. */
   async take(n: number, timeoutMs = 20_000): Promise<T[]> {
-    await Inbox.until(() => this.items.length >= n, [this], timeoutMs, () => `expected ${n} items, got ${this.items.length}`);
+    await Inbox.until(
+      () => this.items.length >= n,
+      [this],
+      timeoutMs,
+      () => `expected ${n} items, got ${this.items.length}`,
+    );
     return this.items.slice(0, n);
   }
 
   /** Resolves with the items of several inboxes once they hold `n` together. */
   static async takeTogether<T>(inboxes: Inbox<T>[], n: number, timeoutMs = 20_000): Promise<T[]> {
     const total = () => inboxes.reduce((sum, i) => sum + i.items.length, 0);
-    await Inbox.until(() => total() >= n, inboxes, timeoutMs, () => `expected ${n} items together, got ${total()}`);
+    await Inbox.until(
+      () => total() >= n,
+      inboxes,
+      timeoutMs,
+      () => `expected ${n} items together, got ${total()}`,
+    );
     return inboxes.flatMap((i) => i.items);
   }
 
-  private static async until(done: () => boolean, inboxes: Inbox<unknown>[], timeoutMs: number, message: () => string): Promise<void> {
+  private static async until(
+    done: () => boolean,
+    inboxes: Inbox<unknown>[],
+    timeoutMs: number,
+    message: () => string,
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!done()) {
       const remaining = deadline - Date.now();

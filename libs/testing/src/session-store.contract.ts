@@ -13,7 +13,8 @@ async function eventually<T>(read: () => Promise<T>, expected: T, timeoutMs = 5_
   for (;;) {
     const value = await read();
     if (value === expected) return;
-    if (Date.now() > deadline) throw new Error(`still ${String(value)} after ${timeoutMs} ms, expected ${String(expected)}`);
+    if (Date.now() > deadline)
+      throw new Error(`still ${String(value)} after ${timeoutMs} ms, expected ${String(expected)}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
@@ -89,7 +90,9 @@ export function describeSessionStoreContract(adapter: string, harness: () => Ses
       const b = await open();
       await a.set('t1', 'session', 'v0');
       const results = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).compareAndSet('t1', 'session', 'v0', `owner-${i}`)),
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 ? a : b).compareAndSet('t1', 'session', 'v0', `owner-${i}`),
+        ),
       );
       expect(results.filter(Boolean)).toHaveLength(1);
     });

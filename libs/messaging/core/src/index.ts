@@ -6,4 +6,10 @@ export {
   type SubscriptionOptions,
   deadLetterHeaders,
 } from './event-bus';
-export { type DeliveryHooks, type DeliveryOutcome, defaultMaxAttempts, defaultRetryBackoffMs, deliver } from './delivery';
+export {
+  type DeliveryHooks,
+  type DeliveryOutcome,
+  defaultMaxAttempts,
+  defaultRetryBackoffMs,
+  deliver,
+} from './delivery';

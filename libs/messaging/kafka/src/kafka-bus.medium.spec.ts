@@ -7,7 +7,8 @@ import { KafkaEventBus } from './kafka-bus';
 
 // Runs against the real Kafka 4 broker that `tools/infra/infra.sh up kafka` starts (KAFKA_BROKERS).
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:29092').split(',');
-const connect = () => KafkaEventBus.connect({ brokers, clientId: `contract-${randomUUID().slice(0, 6)}`, partitions: 3 });
+const connect = () =>
+  KafkaEventBus.connect({ brokers, clientId: `contract-${randomUUID().slice(0, 6)}`, partitions: 3 });
 
 describeEventBusContract('Apache Kafka via kafkajs', () => ({ open: connect }));
 
@@ -33,19 +34,23 @@ describe('KafkaEventBus on the wire', () => {
     await bus.close();
 
     // Read it back with a plain kafkajs consumer, as any Kafka tool would see it.
-    const consumer = new Kafka({ brokers, logLevel: logLevel.NOTHING }).consumer({ groupId: `raw-${randomUUID()}` });
+    const consumer = new Kafka({ brokers, logLevel: logLevel.NOTHING }).consumer({
+      groupId: `raw-${randomUUID()}`,
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: [topic.name], fromBeginning: true });
-    const message = await new Promise<{ key: string; value: string; headers: Record<string, string> }>((resolve) => {
-      void consumer.run({
-        eachMessage: async ({ message: m }) =>
-          resolve({
-            key: m.key?.toString() ?? '',
-            value: m.value?.toString() ?? '',
-            headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])),
-          }),
-      });
-    });
+    const message = await new Promise<{ key: string; value: string; headers: Record<string, string> }>(
+      (resolve) => {
+        void consumer.run({
+          eachMessage: async ({ message: m }) =>
+            resolve({
+              key: m.key?.toString() ?? '',
+              value: m.value?.toString() ?? '',
+              headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])),
+            }),
+        });
+      },
+    );
     await consumer.disconnect();
 
     expect(message.key).toBe('device-1');

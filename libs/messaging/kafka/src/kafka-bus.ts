@@ -1,7 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Admin, type Consumer, type IHeaders, Kafka, type KafkaMessage, type Producer, logLevel } from 'kafkajs';
+import {
+  type Admin,
+  type Consumer,
+  type IHeaders,
+  Kafka,
+  type KafkaMessage,
+  type Producer,
+  logLevel,
+} from 'kafkajs';
 import { type EventEnvelope, type TopicDefinition, deadLetterTopicName } from '@nidus/contracts';
-import { type EventBus, type Subscription, type SubscriptionOptions, deadLetterHeaders, deliver } from '@nidus/messaging-core';
+import {
+  type EventBus,
+  type Subscription,
+  type SubscriptionOptions,
+  deadLetterHeaders,
+  deliver,
+} from '@nidus/messaging-core';
 import { type HealthStatus, type Logger, silentLogger } from '@nidus/ports';
 import { fromKafkaMessage, toKafkaMessage } from './cloudevents-binding';
 import { ProduceBatcher } from './produce-batcher';
@@ -64,7 +78,10 @@ export class KafkaEventBus implements EventBus {
   async publish<T>(topic: TopicDefinition<T>, events: readonly EventEnvelope<T>[]): Promise<void> {
     if (this.closed) throw new Error('event bus is closed');
     await this.ensureTopic(topic.name);
-    await this.batcher.send(topic.name, events.map((e) => toKafkaMessage(e)));
+    await this.batcher.send(
+      topic.name,
+      events.map((e) => toKafkaMessage(e)),
+    );
   }
 
   async subscribe<T>(options: SubscriptionOptions<T>): Promise<Subscription> {
@@ -72,7 +89,13 @@ export class KafkaEventBus implements EventBus {
     const dlq = deadLetterTopicName(options.group);
     await this.ensureTopic(options.topic.name);
     await this.ensureTopic(dlq);
-    const member = new KafkaMember(this.kafka, this.options, options as SubscriptionOptions<unknown>, dlq, this.batcher);
+    const member = new KafkaMember(
+      this.kafka,
+      this.options,
+      options as SubscriptionOptions<unknown>,
+      dlq,
+      this.batcher,
+    );
     await member.start();
     this.members.add(member);
     return {
@@ -108,7 +131,13 @@ export class KafkaEventBus implements EventBus {
     if (this.knownTopics.has(name)) return;
     await this.admin.createTopics({
       waitForLeaders: true,
-      topics: [{ topic: name, numPartitions: this.options.partitions ?? 6, replicationFactor: this.options.replicationFactor ?? 1 }],
+      topics: [
+        {
+          topic: name,
+          numPartitions: this.options.partitions ?? 6,
+          replicationFactor: this.options.replicationFactor ?? 1,
+        },
+      ],
     });
     this.knownTopics.add(name);
   }
@@ -138,33 +167,42 @@ class KafkaMember {
 
   /** Resolves once the member joined its group and has its partitions. */
   async start(): Promise<void> {
-    const joined = new Promise<void>((resolve) => this.consumer.on(this.consumer.events.GROUP_JOIN, () => resolve()));
+    const joined = new Promise<void>((resolve) =>
+      this.consumer.on(this.consumer.events.GROUP_JOIN, () => resolve()),
+    );
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [this.options.topic.name], fromBeginning: true });
     await this.consumer.run({
       autoCommit: true,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.bus.partitionsConsumedConcurrently ?? 4,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        const running = () => payload.isRunning() && !payload.isStale() && !this.stopping;
         for (const message of batch.messages) {
-          if (!isRunning() || isStale() || this.stopping) break;
+          if (!running()) break;
           const outcome = await deliver(
             this.options,
             fromKafkaMessage(message),
-            { topic: batch.topic, partition: batch.partition, offset: message.offset, headers: headersOf(message) },
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: message.offset,
+              headers: headersOf(message),
+            },
             {
               deadLetter: (reason, attempts) => this.deadLetter(batch.topic, message, reason, attempts),
-              stopping: () => this.stopping || !isRunning() || isStale(),
+              stopping: () => !running(),
               sleep: async (ms) => {
                 await sleep(ms);
-                await heartbeat();
+                await payload.heartbeat();
               },
             },
           );
           if (outcome === 'aborted') break; // uncommitted: the partition's next owner delivers it again
-          resolveOffset(message.offset);
-          await commitOffsetsIfNecessary();
-          await heartbeat();
+          payload.resolveOffset(message.offset);
+          await payload.commitOffsetsIfNecessary();
+          await payload.heartbeat();
         }
       },
     });
@@ -176,7 +214,12 @@ class KafkaMember {
     await this.consumer.disconnect(); // waits for the batch in flight, commits resolved offsets
   }
 
-  private async deadLetter(topic: string, message: KafkaMessage, reason: string, attempts: number): Promise<void> {
+  private async deadLetter(
+    topic: string,
+    message: KafkaMessage,
+    reason: string,
+    attempts: number,
+  ): Promise<void> {
     const headers: IHeaders = {
       ...message.headers,
       [deadLetterHeaders.topic]: topic,

@@ -35,7 +35,8 @@ export class ProduceBatcher {
     while (this.pending.length > 0) {
       const batch = this.take();
       const topicMessages = new Map<string, Message[]>();
-      for (const p of batch) topicMessages.set(p.topic, [...(topicMessages.get(p.topic) ?? []), ...p.messages]);
+      for (const p of batch)
+        topicMessages.set(p.topic, [...(topicMessages.get(p.topic) ?? []), ...p.messages]);
       try {
         await this.producer.sendBatch({
           acks: -1,
@@ -53,7 +54,10 @@ export class ProduceBatcher {
   private take(): Pending[] {
     let count = 0;
     let n = 0;
-    while (n < this.pending.length && (n === 0 || count + this.pending[n]!.messages.length <= maxMessagesPerRequest)) {
+    while (
+      n < this.pending.length &&
+      (n === 0 || count + this.pending[n]!.messages.length <= maxMessagesPerRequest)
+    ) {
       count += this.pending[n]!.messages.length;
       n++;
     }

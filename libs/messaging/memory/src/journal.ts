@@ -1,4 +1,16 @@
-import { closeSync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fdatasyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@nidus/ports';
@@ -59,8 +71,11 @@ export class Journal {
   }
 
   /** Opens the journal, replaying every intact record in order. A torn final line (a crash mid-write) is cut off. */
-  static async open(options: JournalOptions): Promise<{ journal: Journal; records: JournalRecord[]; offsets: CommittedOffsets }> {
+  static async open(
+    options: JournalOptions,
+  ): Promise<{ journal: Journal; records: JournalRecord[]; offsets: CommittedOffsets }> {
     mkdirSync(options.dir, { recursive: true });
+    lockDirectory(options.dir);
     const journal = new Journal(options);
     const records = journal.replay();
     const last = journal.segments.at(-1);
@@ -76,7 +91,11 @@ export class Journal {
   /** Appends records; resolves once they are on disk. Order of appends is the order on disk. */
   append(records: readonly JournalRecord[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('journal is closed'));
-    const lines = records.map((r) => `${JSON.stringify({ t: r.topic, p: r.partition, o: r.offset, h: r.headers, e: r.event })}\n`).join('');
+    const lines = records
+      .map(
+        (r) => `${JSON.stringify({ t: r.topic, p: r.partition, o: r.offset, h: r.headers, e: r.event })}\n`,
+      )
+      .join('');
     for (const r of records) this.active.segment.maxOffsets.set(partitionKey(r.topic, r.partition), r.offset);
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ lines, resolve, reject });
@@ -99,6 +118,7 @@ export class Journal {
     this.closed = true;
     await this.flushing;
     await this.active.handle.close();
+    rmSync(join(this.options.dir, 'LOCK'), { force: true });
   }
 
   private async flushLoop(): Promise<void> {
@@ -129,7 +149,9 @@ export class Journal {
   }
 
   private replay(): JournalRecord[] {
-    const files = readdirSync(this.options.dir).filter((f) => /^\d{12}\.log$/.test(f)).sort();
+    const files = readdirSync(this.options.dir)
+      .filter((f) => /^\d{12}\.log$/.test(f))
+      .sort();
     const records: JournalRecord[] = [];
     files.forEach((file, index) => {
       const segment: Segment = { file, maxOffsets: new Map() };
@@ -149,7 +171,10 @@ export class Journal {
         intact += line.length + 1;
       }
       if (intact < text.length && index === files.length - 1) {
-        this.options.logger.warn({ file, bytes: text.length - intact }, 'bus journal: torn final record cut off');
+        this.options.logger.warn(
+          { file, bytes: text.length - intact },
+          'bus journal: torn final record cut off',
+        );
         truncateSync(path, Buffer.byteLength(text.slice(0, intact)));
       }
     });
@@ -184,7 +209,8 @@ export class Journal {
       const oldest = this.segments[0]!;
       const path = join(this.options.dir, oldest.file);
       const consumed = [...oldest.maxOffsets].every(([key, max]) => (minCommitted.get(key) ?? -1) > max);
-      const expired = statSync(path).mtimeMs < Date.now() - (this.options.retentionMs ?? 7 * 24 * 3600 * 1000);
+      const expired =
+        statSync(path).mtimeMs < Date.now() - (this.options.retentionMs ?? 7 * 24 * 3600 * 1000);
       if (!consumed && !expired) break;
       rmSync(path, { force: true });
       this.segments.shift();
@@ -192,11 +218,50 @@ export class Journal {
   }
 }
 
+/**
+ * One process writes a journal: a second one on the same data directory would interleave segments. The LOCK file
+ * names its owner; a lock whose process is gone (a crash) is taken over.
+ */
+function lockDirectory(dir: string): void {
+  const lock = join(dir, 'LOCK');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const owner = Number.parseInt(readFileSync(lock, 'utf8'), 10);
+    if (owner === process.pid || !isAlive(owner)) rmSync(lock, { force: true });
+    else
+      throw new Error(
+        `bus journal ${dir} is in use by process ${owner}; one Nidus process per data directory`,
+      );
+  }
+  throw new Error(`bus journal ${dir}: could not take ${lock}`);
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function parseRecord(line: string): JournalRecord | undefined {
   try {
     const r = JSON.parse(line) as { t?: unknown; p?: unknown; o?: unknown; h?: unknown; e?: unknown };
     if (typeof r.t !== 'string' || typeof r.p !== 'number' || typeof r.o !== 'number') return undefined;
-    return { topic: r.t, partition: r.p, offset: r.o, headers: (r.h ?? {}) as Record<string, string>, event: r.e };
+    return {
+      topic: r.t,
+      partition: r.p,
+      offset: r.o,
+      headers: (r.h ?? {}) as Record<string, string>,
+      event: r.e,
+    };
   } catch {
     return undefined;
   }

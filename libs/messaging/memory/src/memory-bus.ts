@@ -120,14 +120,21 @@ export class MemoryEventBus implements EventBus {
   }
 
   async publish<T>(topic: TopicDefinition<T>, events: readonly EventEnvelope<T>[]): Promise<void> {
-    await this.append(topic.name, events.map((event) => ({ event, headers: {} })));
+    await this.append(
+      topic.name,
+      events.map((event) => ({ event, headers: {} })),
+    );
   }
 
   async subscribe<T>(options: SubscriptionOptions<T>): Promise<Subscription> {
     if (this.closed) throw new Error('event bus is closed');
     deadLetterTopicName(options.group); // validates the group name
     const group = this.group(options.group, options.topic.name);
-    const member: Member = { options: options as SubscriptionOptions<unknown>, stopping: false, workers: new Map() };
+    const member: Member = {
+      options: options as SubscriptionOptions<unknown>,
+      stopping: false,
+      workers: new Map(),
+    };
     await this.rebalance(group, () => group.members.push(member));
     return {
       close: () => this.rebalance(group, () => group.members.splice(group.members.indexOf(member), 1)),
@@ -135,7 +142,9 @@ export class MemoryEventBus implements EventBus {
   }
 
   async health(): Promise<HealthStatus> {
-    return this.closed ? { ok: false, detail: 'closed' } : { ok: true, detail: this.journal ? 'journaled' : 'volatile' };
+    return this.closed
+      ? { ok: false, detail: 'closed' }
+      : { ok: true, detail: this.journal ? 'journaled' : 'volatile' };
   }
 
   async close(): Promise<void> {
@@ -149,7 +158,10 @@ export class MemoryEventBus implements EventBus {
   }
 
   /** Assigns offsets, journals, then makes the entries visible to consumers — in publish order. */
-  private append(topic: string, items: readonly { event: unknown; headers: Record<string, string> }[]): Promise<void> {
+  private append(
+    topic: string,
+    items: readonly { event: unknown; headers: Record<string, string> }[],
+  ): Promise<void> {
     if (this.closed) return Promise.reject(new Error('event bus is closed'));
     const records: JournalRecord[] = items.map(({ event, headers }) => {
       const partition = partitionFor(subjectOf(event), this.partitions);
@@ -157,10 +169,12 @@ export class MemoryEventBus implements EventBus {
     });
     const durable = this.journal ? this.journal.append(records) : Promise.resolve();
     // Visibility follows journal order: a record is delivered only once it and everything before it is durable.
-    const visible = this.appendChain.then(() => durable).then(() => {
-      for (const r of records) this.partitionLog(r.topic, r.partition).push(r);
-      this.trim(topic);
-    });
+    const visible = this.appendChain
+      .then(() => durable)
+      .then(() => {
+        for (const r of records) this.partitionLog(r.topic, r.partition).push(r);
+        this.trim(topic);
+      });
     this.appendChain = visible.catch(() => undefined);
     return visible;
   }
@@ -234,8 +248,17 @@ export class MemoryEventBus implements EventBus {
     }
   }
 
-  private async deadLetter(group: Group, partition: number, entry: Entry, reason: string, attempts: number): Promise<void> {
-    this.logger.warn({ topic: group.topic, group: group.name, partition, offset: entry.offset, reason }, 'event dead-lettered');
+  private async deadLetter(
+    group: Group,
+    partition: number,
+    entry: Entry,
+    reason: string,
+    attempts: number,
+  ): Promise<void> {
+    this.logger.warn(
+      { topic: group.topic, group: group.name, partition, offset: entry.offset, reason },
+      'event dead-lettered',
+    );
     await this.append(deadLetterTopicName(group.name), [
       {
         event: entry.event,
@@ -263,7 +286,8 @@ export class MemoryEventBus implements EventBus {
     if (!this.offsetsDirty || !this.journal) return;
     this.offsetsDirty = false;
     const offsets: CommittedOffsets = { ...this.restoredOffsets };
-    for (const g of this.groups.values()) offsets[g.name] = { ...offsets[g.name], [g.topic]: [...g.committed] };
+    for (const g of this.groups.values())
+      offsets[g.name] = { ...offsets[g.name], [g.topic]: [...g.committed] };
     try {
       this.journal.writeOffsets(offsets);
     } catch (error) {

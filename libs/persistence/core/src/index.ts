@@ -16,5 +16,15 @@ export {
   InvalidDocumentRequestError,
   VersionConflictError,
 } from './errors';
-export { checkFilter, checkKey, checkPage, checkPath, checkSpec, checkUniqueFields, cursor, maxPageSize, valueAt } from './validation';
+export {
+  checkFilter,
+  checkKey,
+  checkPage,
+  checkPath,
+  checkSpec,
+  checkUniqueFields,
+  cursor,
+  maxPageSize,
+  valueAt,
+} from './validation';
 export type { SessionStore } from './session-store';

@@ -16,7 +16,13 @@ export interface SessionStore {
    * Atomically: if the current value is `expected` (undefined: absent), makes it `next` (undefined: deletes it),
    * with `ttlMs` for the new value. True if it swapped.
    */
-  compareAndSet(tenant: string, key: string, expected: string | undefined, next: string | undefined, ttlMs?: number): Promise<boolean>;
+  compareAndSet(
+    tenant: string,
+    key: string,
+    expected: string | undefined,
+    next: string | undefined,
+    ttlMs?: number,
+  ): Promise<boolean>;
   delete(tenant: string, key: string): Promise<boolean>;
   /** Adds 1 and returns the new count; a counter created by this call expires after `ttlMs` (a rate window). */
   increment(tenant: string, key: string, ttlMs: number): Promise<number>;

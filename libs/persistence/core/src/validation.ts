@@ -10,9 +10,11 @@ const TENANT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const maxPageSize = 1000;
 
 export function checkSpec(spec: CollectionSpec): void {
-  if (!COLLECTION.test(spec.name)) throw new InvalidDocumentRequestError(`collection name ${spec.name} must match ${COLLECTION}`);
+  if (!COLLECTION.test(spec.name))
+    throw new InvalidDocumentRequestError(`collection name ${spec.name} must match ${COLLECTION}`);
   for (const index of spec.indexes ?? []) {
-    if (index.fields.length === 0) throw new InvalidDocumentRequestError(`${spec.name}: an index needs fields`);
+    if (index.fields.length === 0)
+      throw new InvalidDocumentRequestError(`${spec.name}: an index needs fields`);
     index.fields.forEach(checkPath);
   }
 }
@@ -23,7 +25,8 @@ export function checkPath(path: string): void {
 
 export function checkKey(tenant: string, id: string): void {
   if (!TENANT.test(tenant)) throw new InvalidDocumentRequestError(`tenant ${tenant} must match ${TENANT}`);
-  if (id.length === 0 || id.length > 256) throw new InvalidDocumentRequestError('id must have 1 to 256 characters');
+  if (id.length === 0 || id.length > 256)
+    throw new InvalidDocumentRequestError('id must have 1 to 256 characters');
 }
 
 export function checkFilter(filter: Filter): void {
@@ -38,7 +41,12 @@ export function checkPage(page: PageRequest): void {
 
 /** The value at a dotted path of a document's data. */
 export function valueAt(data: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), data);
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined),
+      data,
+    );
 }
 
 /** Unique index fields must be present: adapters differ on how they treat missing values, so none is allowed. */
@@ -47,7 +55,8 @@ export function checkUniqueFields(spec: CollectionSpec, data: unknown): void {
     if (!index.unique) continue;
     for (const field of index.fields) {
       const v = valueAt(data, field);
-      if (v === undefined || v === null) throw new InvalidDocumentRequestError(`${spec.name}: unique field ${field} is required`);
+      if (v === undefined || v === null)
+        throw new InvalidDocumentRequestError(`${spec.name}: unique field ${field} is required`);
     }
   }
 }

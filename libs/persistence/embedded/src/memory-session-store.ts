@@ -66,7 +66,13 @@ export class MemorySessionStore implements SessionStore {
     return this.compareAndSet(tenant, key, undefined, value, ttlMs);
   }
 
-  async compareAndSet(tenant: string, key: string, expected: string | undefined, next: string | undefined, ttlMs?: number): Promise<boolean> {
+  async compareAndSet(
+    tenant: string,
+    key: string,
+    expected: string | undefined,
+    next: string | undefined,
+    ttlMs?: number,
+  ): Promise<boolean> {
     const k = this.key(tenant, key);
     if (this.space.live(k)?.value !== expected) return false;
     if (next === undefined) this.space.entries.delete(k);
@@ -83,7 +89,10 @@ export class MemorySessionStore implements SessionStore {
     const k = this.key(tenant, key);
     const entry = this.space.live(k);
     const count = (entry ? Number(entry.value) : 0) + 1;
-    this.space.entries.set(k, { value: String(count), expiresAt: entry ? entry.expiresAt : this.expiry(ttlMs) });
+    this.space.entries.set(k, {
+      value: String(count),
+      expiresAt: entry ? entry.expiresAt : this.expiry(ttlMs),
+    });
     return count;
   }
 

@@ -57,7 +57,9 @@ export class SqliteDocumentStore implements DocumentStore {
     for (const index of spec.indexes ?? []) {
       const name = `${table}__${index.fields.join('_').replaceAll('.', '_')}`;
       const columns = index.fields.map((f) => `json_extract(data, '$.${f}')`).join(', ');
-      this.db.exec(`CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS "${name}" ON "${table}" (tenant, ${columns})`);
+      this.db.exec(
+        `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS "${name}" ON "${table}" (tenant, ${columns})`,
+      );
     }
     return new SqliteCollection<T>(this.db, spec, table);
   }
@@ -86,9 +88,13 @@ class SqliteCollection<T> implements DocumentCollection<T> {
   ) {
     const t = `"${table}"`;
     this.statements = {
-      insert: db.prepare(`INSERT INTO ${t} (tenant, id, version, data, created_at, updated_at) VALUES (?, ?, 1, ?, ?, ?)`),
+      insert: db.prepare(
+        `INSERT INTO ${t} (tenant, id, version, data, created_at, updated_at) VALUES (?, ?, 1, ?, ?, ?)`,
+      ),
       get: db.prepare<[string, string], Row>(`SELECT * FROM ${t} WHERE tenant = ? AND id = ?`),
-      replace: db.prepare(`UPDATE ${t} SET data = ?, version = version + 1, updated_at = ? WHERE tenant = ? AND id = ? AND version = ?`),
+      replace: db.prepare(
+        `UPDATE ${t} SET data = ?, version = version + 1, updated_at = ? WHERE tenant = ? AND id = ? AND version = ?`,
+      ),
       delete: db.prepare(`DELETE FROM ${t} WHERE tenant = ? AND id = ?`),
       deleteVersion: db.prepare(`DELETE FROM ${t} WHERE tenant = ? AND id = ? AND version = ?`),
     };
@@ -112,7 +118,10 @@ class SqliteCollection<T> implements DocumentCollection<T> {
     checkKey(tenant, id);
     checkUniqueFields(this.spec, data);
     const now = new Date().toISOString();
-    const result = this.write(() => this.statements.replace.run(JSON.stringify(data), now, tenant, id, expectedVersion), id);
+    const result = this.write(
+      () => this.statements.replace.run(JSON.stringify(data), now, tenant, id, expectedVersion),
+      id,
+    );
     if (result.changes === 0) throw this.missOrConflict(tenant, id, expectedVersion);
     return toDocument<T>(this.statements.get.get(tenant, id)!);
   }
@@ -135,7 +144,9 @@ class SqliteCollection<T> implements DocumentCollection<T> {
       params.push(cursor.decode(page.cursor));
     }
     const rows = this.db
-      .prepare<unknown[], Row>(`SELECT * FROM "${this.table}" WHERE ${where.join(' AND ')} ORDER BY id ${desc ? 'DESC' : 'ASC'} LIMIT ?`)
+      .prepare<unknown[], Row>(
+        `SELECT * FROM "${this.table}" WHERE ${where.join(' AND ')} ORDER BY id ${desc ? 'DESC' : 'ASC'} LIMIT ?`,
+      )
       .all(...params, page.limit + 1);
     const items = rows.slice(0, page.limit).map((r) => toDocument<T>(r));
     const last = items.at(-1);
@@ -144,7 +155,11 @@ class SqliteCollection<T> implements DocumentCollection<T> {
 
   async count(tenant: string, filter: Filter): Promise<number> {
     const { where, params } = this.where(tenant, filter);
-    const row = this.db.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM "${this.table}" WHERE ${where.join(' AND ')}`).get(...params);
+    const row = this.db
+      .prepare<unknown[], { n: number }>(
+        `SELECT COUNT(*) AS n FROM "${this.table}" WHERE ${where.join(' AND ')}`,
+      )
+      .get(...params);
     return row?.n ?? 0;
   }
 
@@ -173,7 +188,10 @@ class SqliteCollection<T> implements DocumentCollection<T> {
       return run();
     } catch (error) {
       if (error instanceof SqliteError && error.code.startsWith('SQLITE_CONSTRAINT')) {
-        throw new DuplicateKeyError(this.spec.name, /PRIMARY KEY|\.id$/.test(error.message) ? `id ${id}` : uniqueIndexOf(error.message));
+        throw new DuplicateKeyError(
+          this.spec.name,
+          /PRIMARY KEY|\.id$/.test(error.message) ? `id ${id}` : uniqueIndexOf(error.message),
+        );
       }
       throw error;
     }

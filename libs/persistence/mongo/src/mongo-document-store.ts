@@ -71,7 +71,10 @@ export class MongoDocumentStore implements DocumentStore {
   async health(): Promise<HealthStatus> {
     try {
       await this.connection.db?.admin().ping();
-      return { ok: this.connection.readyState === mongoose.ConnectionStates.connected, detail: this.connection.name };
+      return {
+        ok: this.connection.readyState === mongoose.ConnectionStates.connected,
+        detail: this.connection.name,
+      };
     } catch (error) {
       return { ok: false, detail: error instanceof Error ? error.message : String(error) };
     }
@@ -97,8 +100,14 @@ function schemaFor(spec: CollectionSpec): Schema<MongoDoc> {
   );
   schema.index({ tenant: 1, id: 1 });
   for (const index of spec.indexes ?? []) {
-    const keys = Object.fromEntries([['tenant', 1], ...index.fields.map((f) => [`data.${f}`, 1])]) as Record<string, 1>;
-    schema.index(keys, { unique: index.unique === true, name: `${spec.name}__${index.fields.join('_').replaceAll('.', '_')}` });
+    const keys = Object.fromEntries([['tenant', 1], ...index.fields.map((f) => [`data.${f}`, 1])]) as Record<
+      string,
+      1
+    >;
+    schema.index(keys, {
+      unique: index.unique === true,
+      name: `${spec.name}__${index.fields.join('_').replaceAll('.', '_')}`,
+    });
   }
   return schema;
 }
@@ -114,7 +123,15 @@ class MongoCollection<T> implements DocumentCollection<T> {
     checkKey(tenant, id);
     checkUniqueFields(this.spec, data);
     const now = new Date().toISOString();
-    const doc: MongoDoc = { _id: `${tenant}:${id}`, tenant, id, version: 1, data: data as Record<string, unknown>, createdAt: now, updatedAt: now };
+    const doc: MongoDoc = {
+      _id: `${tenant}:${id}`,
+      tenant,
+      id,
+      version: 1,
+      data: data as Record<string, unknown>,
+      createdAt: now,
+      updatedAt: now,
+    };
     await this.write(() => this.model.collection.insertOne(doc as never), id);
     return toDocument<T>(doc);
   }
@@ -129,11 +146,18 @@ class MongoCollection<T> implements DocumentCollection<T> {
     checkKey(tenant, id);
     checkUniqueFields(this.spec, data);
     const _id = `${tenant}:${id}`;
-    return this.locks.holding(_id, () => this.conflictOr(expectedVersion, id, async () => {
-      const update = { data, version: expectedVersion + 1, updatedAt: new Date().toISOString() };
-      await this.write(() => this.model.updateOne({ _id }, { $set: update }).exec(), id);
-      return toDocument<T>((await this.model.findById(_id).lean<MongoDoc>().exec())!);
-    }, _id));
+    return this.locks.holding(_id, () =>
+      this.conflictOr(
+        expectedVersion,
+        id,
+        async () => {
+          const update = { data, version: expectedVersion + 1, updatedAt: new Date().toISOString() };
+          await this.write(() => this.model.updateOne({ _id }, { $set: update }).exec(), id);
+          return toDocument<T>((await this.model.findById(_id).lean<MongoDoc>().exec())!);
+        },
+        _id,
+      ),
+    );
   }
 
   async delete(tenant: string, id: string, expectedVersion?: number): Promise<boolean> {
@@ -142,7 +166,12 @@ class MongoCollection<T> implements DocumentCollection<T> {
     if (expectedVersion === undefined) return (await this.model.deleteOne({ _id }).exec()).deletedCount > 0;
     try {
       return await this.locks.holding(_id, () =>
-        this.conflictOr(expectedVersion, id, async () => (await this.model.deleteOne({ _id }).exec()).deletedCount > 0, _id),
+        this.conflictOr(
+          expectedVersion,
+          id,
+          async () => (await this.model.deleteOne({ _id }).exec()).deletedCount > 0,
+          _id,
+        ),
       );
     } catch (error) {
       if (error instanceof DocumentNotFoundError) return false;
@@ -151,10 +180,16 @@ class MongoCollection<T> implements DocumentCollection<T> {
   }
 
   /** Under the document's write lock: runs `write` if the stored version is the expected one. */
-  private async conflictOr<R>(expectedVersion: number, id: string, write: () => Promise<R>, _id: string): Promise<R> {
+  private async conflictOr<R>(
+    expectedVersion: number,
+    id: string,
+    write: () => Promise<R>,
+    _id: string,
+  ): Promise<R> {
     const current = await this.model.findById(_id, { version: 1 }).lean<Pick<MongoDoc, 'version'>>().exec();
     if (!current) throw new DocumentNotFoundError(this.spec.name, id);
-    if (current.version !== expectedVersion) throw new VersionConflictError(this.spec.name, id, expectedVersion);
+    if (current.version !== expectedVersion)
+      throw new VersionConflictError(this.spec.name, id, expectedVersion);
     return write();
   }
 
@@ -183,7 +218,8 @@ class MongoCollection<T> implements DocumentCollection<T> {
     checkFilter(filter);
     const query: Record<string, unknown> = { tenant };
     for (const [path, condition] of Object.entries(filter)) {
-      query[`data.${path}`] = condition !== null && typeof condition === 'object' ? { $in: condition.in as Scalar[] } : condition;
+      query[`data.${path}`] =
+        condition !== null && typeof condition === 'object' ? { $in: condition.in as Scalar[] } : condition;
     }
     return query;
   }
@@ -194,12 +230,14 @@ class MongoCollection<T> implements DocumentCollection<T> {
     } catch (error) {
       if (isDuplicateKey(error)) {
         const message = error instanceof Error ? error.message : '';
-        throw new DuplicateKeyError(this.spec.name, /index: _id_/.test(message) ? `id ${id}` : `unique index (${message})`);
+        throw new DuplicateKeyError(
+          this.spec.name,
+          /index: _id_/.test(message) ? `id ${id}` : `unique index (${message})`,
+        );
       }
       throw error;
     }
   }
-
 }
 
 /**
@@ -208,7 +246,10 @@ class MongoCollection<T> implements DocumentCollection<T> {
  */
 function isDuplicateKey(error: unknown): boolean {
   const { code, message } = error as { code?: unknown; message?: unknown };
-  return code === 11000 || (code === 1 && typeof message === 'string' && message.includes('UNIQUE constraint failed'));
+  return (
+    code === 11000 ||
+    (code === 1 && typeof message === 'string' && message.includes('UNIQUE constraint failed'))
+  );
 }
 
 function toDocument<T>(doc: MongoDoc): StoredDocument<T> {

@@ -79,7 +79,13 @@ export class RedisSessionStore implements SessionStore {
     return result === 'OK';
   }
 
-  async compareAndSet(tenant: string, key: string, expected: string | undefined, next: string | undefined, ttlMs?: number): Promise<boolean> {
+  async compareAndSet(
+    tenant: string,
+    key: string,
+    expected: string | undefined,
+    next: string | undefined,
+    ttlMs?: number,
+  ): Promise<boolean> {
     const swapped = await this.redis.nidusCompareAndSet(
       this.key(tenant, key),
       expected === undefined ? '0' : '1',

@@ -1,1 +1,12 @@
-export {};
+export {
+  ConfigError,
+  type Env,
+  type KafkaConfig,
+  type LoadOptions,
+  type LogLevel,
+  type PlatformConfig,
+  httpPortKey,
+  loadConfig,
+  logLevels,
+} from './platform.config';
+export { type ServiceName, serviceNames } from './service-catalogue';

@@ -1,1 +1,2 @@
-export {};
+export { type HealthCheck, HealthRegistry, type HealthReport } from './health-registry';
+export { HealthModule } from './health.module';

@@ -1,1 +1,3 @@
-export {};
+export { createLogger } from './logger';
+export { createMetricsRegistry, httpRequestMetrics } from './metrics';
+export type { Registry as MetricsRegistry } from 'prom-client';

@@ -1,0 +1,24 @@
+import { type ServiceName } from '@nidus/platform-config';
+import { ProcessHost, type ServiceFactory, configOrExit } from '@nidus/platform-runtime';
+import { createApi } from '@nidus/service-api';
+import { createDeviceRegistry } from '@nidus/service-device-registry';
+
+// Nidus in one process: every service (or the NIDUS_SERVICES subset) as its own Nest application over shared
+// adapters — embedded ones by default (docs/configuration.md). The API service is the front door: its port
+// (API_HTTP_PORT, 8080) answers /health for the whole process.
+const services: Partial<Record<ServiceName, ServiceFactory>> = {
+  'device-registry': createDeviceRegistry,
+  api: createApi, // last: it starts taking requests once the services behind it are up
+};
+
+async function main(): Promise<void> {
+  const names = Object.keys(services) as ServiceName[];
+  const config = configOrExit(process.env, { defaultServices: names, defaultHttpPorts: { api: 8080 } });
+  const host = await ProcessHost.start(config);
+  for (const name of names.filter((n) => config.services.includes(n))) {
+    await host.serve(name, services[name]!, { frontDoor: name === 'api' });
+  }
+  host.announce();
+}
+
+void main();

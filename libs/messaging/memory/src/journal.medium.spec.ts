@@ -1,0 +1,55 @@
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '@nidus/ports';
+import { Journal, type JournalRecord } from './journal';
+
+const record = (offset: number, topic = 't'): JournalRecord => ({
+  topic,
+  partition: 0,
+  offset,
+  headers: {},
+  event: { n: offset },
+});
+
+describe('Journal', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'nidus-journal-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('replays what was appended, and cuts off a torn final record left by a crash', async () => {
+    const { journal } = await Journal.open({ dir, logger: silentLogger });
+    await journal.append([record(0), record(1)]);
+    await journal.close();
+    appendFileSync(join(dir, '000000000000.log'), '{"t":"t","p":0,"o":2,"h":{},"e":{"n"'); // write cut short
+
+    const reopened = await Journal.open({ dir, logger: silentLogger });
+    expect(reopened.records.map((r) => r.offset)).toEqual([0, 1]);
+    await reopened.journal.append([record(2)]);
+    await reopened.journal.close();
+    expect((await Journal.open({ dir, logger: silentLogger })).records.map((r) => r.offset)).toEqual([
+      0, 1, 2,
+    ]);
+  });
+
+  it('refuses a second live writer and takes over the lock of a dead one', async () => {
+    const { journal } = await Journal.open({ dir, logger: silentLogger });
+    writeFileSync(join(dir, 'LOCK'), '1'); // pid 1 is alive and is not us
+    await expect(Journal.open({ dir, logger: silentLogger })).rejects.toThrow(/in use by process 1/);
+    writeFileSync(join(dir, 'LOCK'), '999999999'); // no such process
+    await journal.close();
+    await expect(
+      Journal.open({ dir, logger: silentLogger }).then((o) => o.journal.close()),
+    ).resolves.toBeUndefined();
+  });
+
+  it('rotates segments and deletes the ones every group has consumed', async () => {
+    const { journal } = await Journal.open({ dir, logger: silentLogger, segmentBytes: 100 });
+    for (let i = 0; i < 10; i++) await journal.append([record(i)]);
+    const before = readdirSync(dir).filter((f) => f.endsWith('.log')).length;
+    expect(before).toBeGreaterThan(2);
+    journal.writeOffsets({ g: { t: [10] } });
+    expect(readdirSync(dir).filter((f) => f.endsWith('.log'))).toHaveLength(1);
+    await journal.close();
+  });
+});

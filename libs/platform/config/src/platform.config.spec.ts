@@ -1,0 +1,99 @@
+import { ConfigError, loadConfig } from './platform.config';
+
+const options = { defaultServices: ['api', 'device-registry'] as const, defaultHttpPorts: { api: 8080 } };
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(env, options);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('gives the embedded shape with no settings at all', () => {
+    const config = loadConfig({}, options);
+    expect(config).toMatchObject({
+      services: ['api', 'device-registry'],
+      bus: { kind: 'memory' },
+      store: { kind: 'embedded' },
+      sessions: { kind: 'memory' },
+      logLevel: 'info',
+      metricsPort: 9464,
+      httpPorts: { api: 8080 },
+    });
+    expect(config.dataDir).toMatch(/\/data$/);
+  });
+
+  it('reads the distributed shape', () => {
+    const config = loadConfig(
+      {
+        NIDUS_BUS: 'kafka',
+        KAFKA_BROKERS: '127.0.0.1:9092, kafka-1:9092',
+        NIDUS_STORE: 'mongo',
+        MONGODB_URI: 'mongodb://db:27017/nidus',
+        NIDUS_SESSIONS: 'redis',
+        REDIS_URL: 'redis://cache:6379',
+        NIDUS_SERVICES: 'device-registry',
+        DEVICE_REGISTRY_HTTP_PORT: '8081',
+      },
+      options,
+    );
+    expect(config).toMatchObject({
+      services: ['device-registry'],
+      bus: {
+        kind: 'kafka',
+        brokers: ['127.0.0.1:9092', 'kafka-1:9092'],
+        partitions: 6,
+        replicationFactor: 1,
+      },
+      store: { kind: 'mongo', uri: 'mongodb://db:27017/nidus' },
+      sessions: { kind: 'redis', url: 'redis://cache:6379' },
+      httpPorts: { api: 8080, 'device-registry': 8081 },
+    });
+  });
+
+  it('names every bad key in one error', () => {
+    const problems = problemsOf({
+      NIDUS_BUS: 'rabbitmq',
+      NIDUS_STORE: 'mongo',
+      NIDUS_SESSIONS: 'redis',
+      LOG_LEVEL: 'loud',
+      METRICS_PORT: '70000',
+      API_HTTP_PORT: 'eighty',
+      NIDUS_SERVICES: 'api,teleporter',
+      NIDUS_STROE: 'mongo',
+    });
+    const keys = problems.map((p) => p.split(':')[0]);
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        'NIDUS_BUS',
+        'LOG_LEVEL',
+        'METRICS_PORT',
+        'API_HTTP_PORT',
+        'NIDUS_SERVICES',
+        'NIDUS_STROE',
+      ]),
+    );
+    expect(problems.join('\n')).toContain('rabbitmq');
+  });
+
+  it('requires the connection settings of the chosen adapters', () => {
+    expect(problemsOf({ NIDUS_BUS: 'kafka', NIDUS_STORE: 'mongo', NIDUS_SESSIONS: 'redis' })).toEqual([
+      'KAFKA_BROKERS: required when NIDUS_BUS=kafka',
+      'MONGODB_URI: required when NIDUS_STORE=mongo',
+      'REDIS_URL: required when NIDUS_SESSIONS=redis',
+    ]);
+    expect(problemsOf({ NIDUS_BUS: 'kafka', KAFKA_BROKERS: 'no-port' })).toEqual([
+      'KAFKA_BROKERS: "no-port" is not host:port',
+    ]);
+  });
+
+  it('leaves the settings of tools and tests alone', () => {
+    expect(() =>
+      loadConfig({ NIDUS_INFRA_HOME: '/x', NIDUS_TEST_SLOW: '1', PATH: '/bin' }, options),
+    ).not.toThrow();
+  });
+});

@@ -1,0 +1,187 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { type ServiceName, serviceNames } from './service-catalogue';
+
+/** What configuration a process runs with, validated once at boot (STYLE rule 5). docs/configuration.md lists it. */
+export interface PlatformConfig {
+  /** The services this process runs. */
+  readonly services: readonly ServiceName[];
+  /** Where the embedded shape keeps its data (bus journal, SQLite files). */
+  readonly dataDir: string;
+  /** Address every listener binds. */
+  readonly bindHost: string;
+  readonly instanceId: string;
+  readonly logLevel: LogLevel;
+  /** Prometheus metrics and process health; 0 turns the listener off. */
+  readonly metricsPort: number;
+  /** Longest a graceful shutdown may take before the process exits anyway, in ms. */
+  readonly shutdownTimeoutMs: number;
+  readonly bus: { readonly kind: 'memory' } | KafkaConfig;
+  readonly store: { readonly kind: 'embedded' } | { readonly kind: 'mongo'; readonly uri: string };
+  readonly sessions: { readonly kind: 'memory' } | { readonly kind: 'redis'; readonly url: string };
+  /** HTTP port per service; a service without one serves no HTTP of its own (embedded shape). */
+  readonly httpPorts: Readonly<Partial<Record<ServiceName, number>>>;
+}
+
+export interface KafkaConfig {
+  readonly kind: 'kafka';
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+}
+
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** The process stops at boot with this, naming every bad key. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const hostPort = z
+  .string()
+  .regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'expected host:port');
+
+const envSchema = z.object({
+  NIDUS_SERVICES: z.string().optional(),
+  NIDUS_DATA_DIR: z.string().min(1).default('./data'),
+  NIDUS_BIND_HOST: z.string().min(1).default('0.0.0.0'),
+  NIDUS_INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/)
+    .optional(),
+  NIDUS_SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+  NIDUS_BUS: z.enum(['memory', 'kafka']).default('memory'),
+  NIDUS_STORE: z.enum(['embedded', 'mongo']).default('embedded'),
+  NIDUS_SESSIONS: z.enum(['memory', 'redis']).default('memory'),
+  LOG_LEVEL: z.enum(logLevels).default('info'),
+  METRICS_PORT: port.default(9464),
+  KAFKA_BROKERS: z.string().optional(),
+  KAFKA_CLIENT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/)
+    .default('nidus'),
+  KAFKA_TOPIC_PARTITIONS: positiveInt.max(1000).default(6),
+  KAFKA_REPLICATION_FACTOR: positiveInt.max(7).default(1),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\/\S+$/, 'expected a mongodb:// URI')
+    .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/\S+$/, 'expected a redis:// URI')
+    .optional(),
+});
+
+/** `<SERVICE>_HTTP_PORT`, e.g. `API_HTTP_PORT`, `DEVICE_REGISTRY_HTTP_PORT` (STYLE names). */
+export function httpPortKey(service: ServiceName): string {
+  return `${service.toUpperCase().replaceAll('-', '_')}_HTTP_PORT`;
+}
+
+const knownKeys = new Set([...Object.keys(envSchema.shape), ...serviceNames.map(httpPortKey)]);
+const ownPrefixes = /^NIDUS_(?!INFRA_|TEST_)/; // tools/infra and the test suites keep their own NIDUS_INFRA_*, NIDUS_TEST_*
+
+export interface LoadOptions {
+  /** The services this process runs when NIDUS_SERVICES is unset. */
+  defaultServices: readonly ServiceName[];
+  /** HTTP port of a service whose `<SERVICE>_HTTP_PORT` is unset. */
+  defaultHttpPorts?: Partial<Record<ServiceName, number>>;
+}
+
+/** Reads and validates the environment; throws ConfigError listing every bad key at once. */
+export function loadConfig(env: Env, options: LoadOptions): PlatformConfig {
+  const problems: string[] = [];
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues)
+      problems.push(
+        `${issue.path.join('.')}: ${issue.message} (got ${JSON.stringify(env[String(issue.path[0])])})`,
+      );
+  }
+  for (const key of Object.keys(env)) {
+    if (ownPrefixes.test(key) && !knownKeys.has(key))
+      problems.push(`${key}: unknown setting (docs/configuration.md lists them)`);
+  }
+  const services = parseServices(env['NIDUS_SERVICES'], options.defaultServices, problems);
+  const httpPorts: Partial<Record<ServiceName, number>> = {};
+  for (const service of serviceNames) {
+    const key = httpPortKey(service);
+    const raw = env[key];
+    if (raw === undefined) {
+      const fallback = options.defaultHttpPorts?.[service];
+      if (fallback !== undefined) httpPorts[service] = fallback;
+      continue;
+    }
+    const value = port.safeParse(raw);
+    if (value.success) httpPorts[service] = value.data;
+    else problems.push(`${key}: expected a port number 0-65535 (got ${JSON.stringify(raw)})`);
+  }
+  if (parsed.success) checkDependentKeys(parsed.data, problems);
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const e = parsed.data;
+
+  return {
+    services,
+    dataDir: resolve(e.NIDUS_DATA_DIR),
+    bindHost: e.NIDUS_BIND_HOST,
+    instanceId: e.NIDUS_INSTANCE_ID ?? `${hostname()}-${process.pid}`,
+    logLevel: e.LOG_LEVEL,
+    metricsPort: e.METRICS_PORT,
+    shutdownTimeoutMs: e.NIDUS_SHUTDOWN_TIMEOUT_MS,
+    bus:
+      e.NIDUS_BUS === 'kafka'
+        ? {
+            kind: 'kafka',
+            brokers: e.KAFKA_BROKERS!.split(',').map((b) => b.trim()),
+            clientId: e.KAFKA_CLIENT_ID,
+            partitions: e.KAFKA_TOPIC_PARTITIONS,
+            replicationFactor: e.KAFKA_REPLICATION_FACTOR,
+          }
+        : { kind: 'memory' },
+    store: e.NIDUS_STORE === 'mongo' ? { kind: 'mongo', uri: e.MONGODB_URI! } : { kind: 'embedded' },
+    sessions: e.NIDUS_SESSIONS === 'redis' ? { kind: 'redis', url: e.REDIS_URL! } : { kind: 'memory' },
+    httpPorts,
+  };
+}
+
+/** Keys required by the choice of another key: a Kafka bus needs brokers, and so on. */
+function checkDependentKeys(e: z.infer<typeof envSchema>, problems: string[]): void {
+  if (e.NIDUS_BUS === 'kafka') {
+    if (!e.KAFKA_BROKERS) problems.push('KAFKA_BROKERS: required when NIDUS_BUS=kafka');
+    else {
+      for (const broker of e.KAFKA_BROKERS.split(',').map((b) => b.trim())) {
+        if (!hostPort.safeParse(broker).success)
+          problems.push(`KAFKA_BROKERS: ${JSON.stringify(broker)} is not host:port`);
+      }
+    }
+  }
+  if (e.NIDUS_STORE === 'mongo' && !e.MONGODB_URI)
+    problems.push('MONGODB_URI: required when NIDUS_STORE=mongo');
+  if (e.NIDUS_SESSIONS === 'redis' && !e.REDIS_URL)
+    problems.push('REDIS_URL: required when NIDUS_SESSIONS=redis');
+}
+
+function parseServices(
+  raw: string | undefined,
+  defaults: readonly ServiceName[],
+  problems: string[],
+): ServiceName[] {
+  if (raw === undefined || raw.trim() === '') return [...defaults];
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = names.filter((n) => !defaults.includes(n as ServiceName));
+  if (unknown.length > 0)
+    problems.push(`NIDUS_SERVICES: ${unknown.join(', ')} not among ${defaults.join(', ')}`);
+  return [...new Set(names.filter((n): n is ServiceName => defaults.includes(n as ServiceName)))];
+}

@@ -1,0 +1,45 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * One Prometheus registry per process, created by the app and handed to every service: no global registry
+ * (STYLE rule 7). Metrics are shared by name and told apart by the `service` label.
+ */
+export function createMetricsRegistry(labels: Record<string, string>): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels(labels);
+  collectDefaultMetrics({ register: registry, prefix: 'nidus_process_' });
+  return registry;
+}
+
+/** The metric of that name in the registry, created on first use: services register the same names. */
+function getOrCreate<M>(registry: Registry, name: string, create: () => M): M {
+  return (registry.getSingleMetric(name) as M | undefined) ?? create();
+}
+
+export function httpRequestMetrics(registry: Registry) {
+  return {
+    requests: getOrCreate(
+      registry,
+      'nidus_http_requests_total',
+      () =>
+        new Counter({
+          name: 'nidus_http_requests_total',
+          help: 'HTTP requests served, by service, method, route and status code',
+          labelNames: ['service', 'method', 'route', 'status'],
+          registers: [registry],
+        }),
+    ),
+    duration: getOrCreate(
+      registry,
+      'nidus_http_request_duration_seconds',
+      () =>
+        new Histogram({
+          name: 'nidus_http_request_duration_seconds',
+          help: 'HTTP request latency in seconds, by service, method and route',
+          labelNames: ['service', 'method', 'route'],
+          buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+          registers: [registry],
+        }),
+    ),
+  };
+}

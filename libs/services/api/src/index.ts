@@ -1,0 +1,2 @@
+export { ApiModule } from './api.module';
+export { createApi } from './api.bootstrap';

@@ -1,0 +1,2 @@
+export { DeviceRegistryModule } from './device-registry.module';
+export { createDeviceRegistry } from './device-registry.bootstrap';
