@@ -7,7 +7,7 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 export function createMetricsRegistry(labels: Record<string, string>): Registry {
   const registry = new Registry();
   registry.setDefaultLabels(labels);
-  collectDefaultMetrics({ register: registry, prefix: 'nidus_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'nidus_' });
   return registry;
 }
 

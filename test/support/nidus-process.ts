@@ -1,0 +1,91 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const root = resolve(__dirname, '..', '..');
+const entries = {
+  platform: 'dist/apps/platform/apps/platform/src/main.js',
+  api: 'dist/apps/api/apps/api/src/main.js',
+  'device-registry': 'dist/apps/device-registry/apps/device-registry/src/main.js',
+} as const;
+export type App = keyof typeof entries;
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+export function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'nidus-e2e-'));
+}
+
+/** The real-infra settings that tools/infra/infra.sh prints (`infra.sh env`), with its defaults. */
+export const infraEnv = {
+  KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? '127.0.0.1:29092',
+  MONGODB_URI: process.env['MONGODB_URI'] ?? 'mongodb://127.0.0.1:27117/nidus',
+  REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:16379',
+};
+
+/** A running Nidus process started from the built app, its output captured. */
+export class NidusProcess {
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<number | null>;
+
+  private constructor(readonly child: ChildProcess) {
+    child.stdout?.on('data', (d: Buffer) => (this.stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.exited = new Promise((r) => child.once('exit', (code) => r(code)));
+  }
+
+  /** Starts an app with exactly `env` (plus PATH): no inherited NIDUS_* setting leaks in. */
+  static start(app: App, env: Record<string, string>): NidusProcess {
+    const child = spawn(process.execPath, [join(root, entries[app])], {
+      cwd: root,
+      env: { PATH: process.env['PATH'] ?? '', NIDUS_BIND_HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new NidusProcess(child);
+  }
+
+  /** Resolves once the start banner is printed; rejects with the output if the process exits first. */
+  async up(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.stderr.includes('Nidus is up')) {
+      if (this.child.exitCode !== null) throw new Error(`exited ${this.child.exitCode}:\n${this.stderr}\n${this.stdout}`);
+      if (Date.now() > deadline) throw new Error(`no start banner within ${timeoutMs} ms:\n${this.stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Sends SIGTERM and resolves with the exit code. */
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode === null) this.child.kill('SIGTERM');
+    return this.exited;
+  }
+
+  /** stdout parsed as JSON lines (every line must be one). */
+  logLines(): Record<string, unknown>[] {
+    return this.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+}
+
+/** An HTTP GET with curl, the way an operator or a probe would: status and body; status 0 when nothing answered. */
+export async function curl(url: string): Promise<{ status: number; body: string }> {
+  const stdout = await promisify(execFile)('curl', ['-s', '-m', '5', '-w', '\n%{http_code}', url]).then(
+    (r) => r.stdout,
+    (error: { stdout?: string }) => error.stdout ?? '\n000', // curl exits non-zero when the connection is refused
+  );
+  const cut = stdout.lastIndexOf('\n');
+  return { status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut) };
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# `npm test`: every tier, against real infrastructure.
+#   1. npm dependencies           (tools/ensure-deps.sh)
+#   2. Kafka, FerretDB, Redis      (tools/infra/infra.sh up: installs on first use, starts on 127.0.0.1)
+#   3. lint, typecheck, unit tier  (nx run-many: *.spec.ts)
+#   4. medium tier                 (*.medium.spec.ts against the real servers, one project at a time)
+#   5. end-to-end tier             (test/**: built apps as processes, driven with curl)
+# The infrastructure keeps running afterwards, so the next run starts at once: `npm run infra down` stops it.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash tools/ensure-deps.sh || exit 1
+bash tools/infra/infra.sh up || exit 1
+eval "$(bash tools/infra/infra.sh env)"
+export KAFKA_BROKERS MONGODB_URI REDIS_URL
+
+results=tmp/test-results
+rm -rf "$results" && mkdir -p "$results"
+export NIDUS_TEST_RESULTS=$PWD/$results
+status=0
+step() {
+  echo "[nidus] $1" >&2
+  shift
+  "$@" || status=1
+}
+step "lint, typecheck and unit tier" npx nx run-many -t lint typecheck test --output-style=static
+step "medium tier (real Kafka, FerretDB, Redis)" npx nx run-many -t test-medium --parallel=1 --output-style=static
+step "end-to-end tier" npx nx run e2e:e2e --output-style=static
+node tools/test-summary.mjs "$results" || status=1
+exit $status
