@@ -117,7 +117,7 @@ function service(name) {
     `apps/${name}/src/main.ts`,
     `import { ProcessHost, configOrExit } from '@nidus/platform-runtime';\nimport { create${Svc} } from '@nidus/service-${name}';\n\n` +
       `// The distributed shape's ${name} process: this one service, its adapters chosen by configuration\n` +
-      `// (docs/configuration.md). ProcessHost owns logging, metrics, health and SIGTERM draining.\n` +
+      `// (README.md, "Configuration"). ProcessHost owns logging, metrics, health and SIGTERM draining.\n` +
       `async function main(): Promise<void> {\n` +
       `  const config = configOrExit(process.env, { defaultServices: ['${name}'], defaultHttpPorts: { '${name}': 8080 } });\n` +
       `  const host = await ProcessHost.start(config);\n` +
@@ -137,3 +137,4 @@ else {
   );
   process.exit(2);
 }
+console.log('next: npm install (links the new workspace into package-lock.json)');

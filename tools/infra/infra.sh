@@ -180,7 +180,7 @@ status() {
   port_open "$MONGO_PORT" && s=up || s=down; printf 'mongo  %-4s 127.0.0.1:%s (FerretDB %s)\n' "$s" "$MONGO_PORT" "$FERRETDB_VERSION"
 }
 
-# The variables the platform and the medium-tier tests read (docs/configuration.md).
+# The variables the platform and the medium-tier tests read (README.md, "Configuration").
 env_exports() {
   echo "export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT"
   echo "export MONGODB_URI=mongodb://127.0.0.1:$MONGO_PORT/nidus"

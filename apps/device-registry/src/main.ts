@@ -2,7 +2,7 @@ import { ProcessHost, configOrExit } from '@nidus/platform-runtime';
 import { createDeviceRegistry } from '@nidus/service-device-registry';
 
 // The distributed shape's device-registry process: this one service, its adapters chosen by configuration
-// (docs/configuration.md). ProcessHost owns logging, metrics, health and SIGTERM draining.
+// (README.md, "Configuration"). ProcessHost owns logging, metrics, health and SIGTERM draining.
 async function main(): Promise<void> {
   const config = configOrExit(process.env, {
     defaultServices: ['device-registry'],

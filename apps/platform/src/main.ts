@@ -4,7 +4,7 @@ import { createApi } from '@nidus/service-api';
 import { createDeviceRegistry } from '@nidus/service-device-registry';
 
 // Nidus in one process: every service (or the NIDUS_SERVICES subset) as its own Nest application over shared
-// adapters — embedded ones by default (docs/configuration.md). The API service is the front door: its port
+// adapters — embedded ones by default (README.md, "Configuration"). The API service is the front door: its port
 // (API_HTTP_PORT, 8080) answers /health for the whole process.
 const services: Partial<Record<ServiceName, ServiceFactory>> = {
   'device-registry': createDeviceRegistry,

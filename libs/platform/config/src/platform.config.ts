@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { type ServiceName, serviceNames } from './service-catalogue';
 
-/** What configuration a process runs with, validated once at boot (STYLE rule 5). docs/configuration.md lists it. */
+/** What configuration a process runs with, validated once at boot (STYLE rule 5). README.md, "Configuration" lists it. */
 export interface PlatformConfig {
   /** The services this process runs. */
   readonly services: readonly ServiceName[];
@@ -109,7 +109,7 @@ export function loadConfig(env: Env, options: LoadOptions): PlatformConfig {
   }
   for (const key of Object.keys(env)) {
     if (ownPrefixes.test(key) && !knownKeys.has(key))
-      problems.push(`${key}: unknown setting (docs/configuration.md lists them)`);
+      problems.push(`${key}: unknown setting (README.md, "Configuration" lists them)`);
   }
   const services = parseServices(env['NIDUS_SERVICES'], options.defaultServices, problems);
   const httpPorts: Partial<Record<ServiceName, number>> = {};
