@@ -2,6 +2,8 @@
 //   type:*  what a project is (app, service, platform, port, adapter, contracts, domain, protocol, testing, e2e)
 //   scope:* which service it belongs to (shared for everything used by several)
 //   adapter:* which infrastructure client an adapter may use
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
@@ -11,18 +13,9 @@ const otelSdk = '@opentelemetry/sdk-*';
 const infraClients = ['kafkajs', 'mongoose', 'mongodb', 'ioredis', 'better-sqlite3'];
 const frameworkFree = [nest, otelSdk, 'express', 'reflect-metadata', ...infraClients];
 
-const serviceScopes = [
-  'api',
-  'device-registry',
-  'mqtt-gateway',
-  'coap-gateway',
-  'http-gateway',
-  'shadow',
-  'ota',
-  'rule-engine',
-  'amqp-push',
-  'provisioning',
-];
+// Every service under libs/services/<name> is its own scope (tagged scope:<name> by the generator).
+const servicesDir = join(import.meta.dirname, 'libs', 'services');
+const serviceScopes = existsSync(servicesDir) ? readdirSync(servicesDir) : [];
 
 const depConstraints = [
   // What each kind of project may depend on.

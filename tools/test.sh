@@ -2,7 +2,7 @@
 # `npm test`: every tier, against real infrastructure.
 #   1. npm dependencies           (tools/ensure-deps.sh)
 #   2. Kafka, FerretDB, Redis      (tools/infra/infra.sh up: installs on first use, starts on 127.0.0.1)
-#   3. lint, typecheck, unit tier  (nx run-many: *.spec.ts)
+#   3. format, lint, typecheck, unit tier  (prettier; nx run-many: *.spec.ts)
 #   4. medium tier                 (*.medium.spec.ts against the real servers, one project at a time)
 #   5. end-to-end tier             (test/**: built apps as processes, driven with curl)
 # The infrastructure keeps running afterwards, so the next run starts at once: `npm run infra down` stops it.
@@ -22,6 +22,7 @@ step() {
   shift
   "$@" || status=1
 }
+step "format" npx prettier --check .
 step "lint, typecheck and unit tier" npx nx run-many -t lint typecheck test --output-style=static
 step "medium tier (real Kafka, FerretDB, Redis)" npx nx run-many -t test-medium --parallel=1 --output-style=static
 step "end-to-end tier" npx nx run e2e:e2e --output-style=static

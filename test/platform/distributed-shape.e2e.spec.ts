@@ -15,8 +15,17 @@ describe('distributed shape', () => {
     ...infraEnv,
   };
 
-  async function start(app: 'api' | 'device-registry' | 'platform', port: string, env: Record<string, string> = {}) {
-    const p = NidusProcess.start(app, { ...distributed, NIDUS_DATA_DIR: tempDataDir(), METRICS_PORT: String(await freePort()), ...env });
+  async function start(
+    app: 'api' | 'device-registry' | 'platform',
+    port: string,
+    env: Record<string, string> = {},
+  ) {
+    const p = NidusProcess.start(app, {
+      ...distributed,
+      NIDUS_DATA_DIR: tempDataDir(),
+      METRICS_PORT: String(await freePort()),
+      ...env,
+    });
     running.push(p);
     await p.up();
     return { p, base: `http://127.0.0.1:${port}` };
@@ -26,12 +35,18 @@ describe('distributed shape', () => {
     const apiPort = String(await freePort());
     const registryPort = String(await freePort());
     const api = await start('api', apiPort, { API_HTTP_PORT: apiPort, KAFKA_CLIENT_ID: 'e2e-api' });
-    const registry = await start('device-registry', registryPort, { DEVICE_REGISTRY_HTTP_PORT: registryPort, KAFKA_CLIENT_ID: 'e2e-registry' });
+    const registry = await start('device-registry', registryPort, {
+      DEVICE_REGISTRY_HTTP_PORT: registryPort,
+      KAFKA_CLIENT_ID: 'e2e-registry',
+    });
 
     for (const { base } of [api, registry]) {
       const ready = await curl(`${base}/health/ready`);
       expect(ready.status).toBe(200);
-      expect(JSON.parse(ready.body)).toMatchObject({ status: 'up', checks: { bus: { ok: true, detail: '1 broker(s)' } } });
+      expect(JSON.parse(ready.body)).toMatchObject({
+        status: 'up',
+        checks: { bus: { ok: true, detail: '1 broker(s)' } },
+      });
     }
     expect(api.p.logLines().find((l) => l['msg'] === 'nidus starting')).toMatchObject({
       services: ['api'],
@@ -46,7 +61,10 @@ describe('distributed shape', () => {
   it('runs the whole platform in one process over the real servers', async () => {
     const apiPort = String(await freePort());
     const { base, p } = await start('platform', apiPort, { API_HTTP_PORT: apiPort });
-    const ready = JSON.parse((await curl(`${base}/health/ready`)).body) as { status: string; checks: Record<string, unknown> };
+    const ready = JSON.parse((await curl(`${base}/health/ready`)).body) as {
+      status: string;
+      checks: Record<string, unknown>;
+    };
     expect(ready.status).toBe('up');
     expect(Object.keys(ready.checks).sort()).toEqual(['api.bus', 'bus', 'device-registry.bus']);
     expect(await p.stop()).toBe(0);

@@ -14,7 +14,11 @@ describe('embedded shape', () => {
     const p = NidusProcess.start('platform', { NIDUS_DATA_DIR: tempDataDir(), ...ports, ...env });
     running.push(p);
     await p.up();
-    return { p, api: `http://127.0.0.1:${ports.API_HTTP_PORT}`, ops: `http://127.0.0.1:${ports.METRICS_PORT}` };
+    return {
+      p,
+      api: `http://127.0.0.1:${ports.API_HTTP_PORT}`,
+      ops: `http://127.0.0.1:${ports.METRICS_PORT}`,
+    };
   }
 
   it('starts every service, prints its endpoints and answers health for the whole process on the API port', async () => {
@@ -42,26 +46,38 @@ describe('embedded shape', () => {
     const metrics = await curl(`${ops}/metrics`);
     expect(metrics.status).toBe(200);
     expect(metrics.body).toContain('# TYPE nidus_process_cpu_user_seconds_total counter');
-    expect(metrics.body).toMatch(/nidus_http_requests_total\{service="api",method="GET",route="\/health\/live",status="200"[^}]*\} 1/);
+    expect(metrics.body).toMatch(
+      /nidus_http_requests_total\{service="api",method="GET",route="\/health\/live",status="200"[^}]*\} 1/,
+    );
   });
 
   it('logs JSON lines only on stdout', async () => {
     const { p } = await start();
     const lines = p.logLines();
     expect(lines.length).toBeGreaterThan(3);
-    expect(lines.every((l) => typeof l['level'] === 'string' && typeof l['time'] === 'string' && typeof l['msg'] === 'string')).toBe(true);
+    expect(
+      lines.every(
+        (l) =>
+          typeof l['level'] === 'string' && typeof l['time'] === 'string' && typeof l['msg'] === 'string',
+      ),
+    ).toBe(true);
     expect(lines.map((l) => l['msg'])).toContain('api listening');
   });
 
   it('drains and exits 0 on SIGTERM', async () => {
     const { p } = await start();
     expect(await p.stop()).toBe(0);
-    expect(p.logLines().map((l) => l['msg'])).toEqual(expect.arrayContaining(['nidus shutting down', 'nidus stopped']));
+    expect(p.logLines().map((l) => l['msg'])).toEqual(
+      expect.arrayContaining(['nidus shutting down', 'nidus stopped']),
+    );
   });
 
   it('runs the subset NIDUS_SERVICES names, one Nest application per service', async () => {
     const registryPort = await freePort();
-    const { p, api } = await start({ NIDUS_SERVICES: 'device-registry,api', DEVICE_REGISTRY_HTTP_PORT: String(registryPort) });
+    const { p, api } = await start({
+      NIDUS_SERVICES: 'device-registry,api',
+      DEVICE_REGISTRY_HTTP_PORT: String(registryPort),
+    });
     expect((await curl(`http://127.0.0.1:${registryPort}/health/ready`)).status).toBe(200);
     expect(JSON.parse((await curl(`http://127.0.0.1:${registryPort}/health/ready`)).body).checks).toEqual({
       bus: { ok: true, detail: 'journaled' },
@@ -73,7 +89,9 @@ describe('embedded shape', () => {
     const only = await start({ NIDUS_SERVICES: 'device-registry' });
     expect(only.p.stderr).toContain('Nidus is up (device-registry)');
     expect((await curl(`${only.api}/health/live`)).status).toBe(0); // no API service, no API port
-    expect(JSON.parse((await curl(`${only.ops}/health/ready`)).body).checks).toHaveProperty(['device-registry.bus']);
+    expect(JSON.parse((await curl(`${only.ops}/health/ready`)).body).checks).toHaveProperty([
+      'device-registry.bus',
+    ]);
   });
 
   it('keeps its data under NIDUS_DATA_DIR and refuses a second process on the same directory', async () => {

@@ -59,7 +59,8 @@ export class NidusProcess {
   async up(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!this.stderr.includes('Nidus is up')) {
-      if (this.child.exitCode !== null) throw new Error(`exited ${this.child.exitCode}:\n${this.stderr}\n${this.stdout}`);
+      if (this.child.exitCode !== null)
+        throw new Error(`exited ${this.child.exitCode}:\n${this.stderr}\n${this.stdout}`);
       if (Date.now() > deadline) throw new Error(`no start banner within ${timeoutMs} ms:\n${this.stderr}`);
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -82,11 +82,12 @@ install_kafka() {
   touch "$lib/.complete"
 }
 
-kafka_java() {
-  # shellcheck disable=SC2086 # KAFKA_HEAP is a list of JVM flags
-  java $KAFKA_HEAP -XX:+UseG1GC -XX:ActiveProcessorCount=2 \
-    -Dlog4j2.configurationFile="$here/kafka-log4j2.properties" -Dkafka.logs.dir="$INFRA_RUN/kafka" \
-    -cp "$(kafka_lib)/*" "$@"
+# The JVM command line for a Kafka main class; an array, so `"${cmd[@]}" … &` makes $! the JVM itself.
+kafka_cmd() {
+  # shellcheck disable=SC2206 # KAFKA_HEAP is a list of JVM flags
+  kafka=(java $KAFKA_HEAP -XX:+UseG1GC -XX:ActiveProcessorCount=2
+    -Dlog4j2.configurationFile="$here/kafka-log4j2.properties" -Dkafka.logs.dir="$INFRA_RUN/kafka"
+    -cp "$(kafka_lib)/*")
 }
 
 kafka_ready() { port_open "$KAFKA_PORT" && grep -q 'Kafka Server started' "$INFRA_RUN/kafka/server.log" 2>/dev/null; }
@@ -116,14 +117,15 @@ group.initial.rebalance.delay.ms=0
 num.network.threads=2
 num.io.threads=2
 EOF
+  local kafka; kafka_cmd
   if [ ! -f "$dir/data/meta.properties" ]; then
-    local cluster; cluster=$(kafka_java kafka.tools.StorageTool random-uuid)
-    kafka_java kafka.tools.StorageTool format --standalone -t "$cluster" -c "$dir/server.properties" >"$dir/format.log"
+    local cluster; cluster=$("${kafka[@]}" kafka.tools.StorageTool random-uuid)
+    "${kafka[@]}" kafka.tools.StorageTool format --standalone -t "$cluster" -c "$dir/server.properties" >"$dir/format.log"
   fi
   : >"$dir/server.log"
-  kafka_java kafka.Kafka "$dir/server.properties" >>"$dir/server.log" 2>&1 </dev/null &
-  disown
+  "${kafka[@]}" kafka.Kafka "$dir/server.properties" >>"$dir/server.log" 2>&1 </dev/null &
   echo $! >"$dir/kafka.pid"
+  disown
   wait_for kafka kafka_ready
 }
 

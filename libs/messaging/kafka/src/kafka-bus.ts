@@ -167,9 +167,10 @@ class KafkaMember {
 
   /** Resolves once the member joined its group and has its partitions. */
   async start(): Promise<void> {
-    const joined = new Promise<void>((resolve) =>
-      this.consumer.on(this.consumer.events.GROUP_JOIN, () => resolve()),
-    );
+    const joined = new Promise<void>((resolve, reject) => {
+      this.consumer.on(this.consumer.events.GROUP_JOIN, () => resolve());
+      this.consumer.on(this.consumer.events.CRASH, (e) => reject(e.payload.error));
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [this.options.topic.name], fromBeginning: true });
     await this.consumer.run({
