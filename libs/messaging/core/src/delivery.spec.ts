@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { createEvent, defineTopic } from '@nidus/contracts';
+import { type DeliveryHooks, deliver } from './delivery';
+import type { SubscriptionOptions } from './event-bus';
+
+const topic = defineTopic({
+  name: 'iot.test.thing-happened.v1',
+  type: 'nidus.test.thing.happened.v1',
+  schema: z.object({ n: z.number() }),
+  description: 'unit test topic',
+});
+const info = { topic: topic.name, partition: 0, offset: '7', headers: {} };
+const good = createEvent({ type: topic.type, source: 's', subject: 'd1', tenant: 't1', data: { n: 1 } });
+
+function hooks(stopping = () => false) {
+  const dead: { reason: string; attempts: number }[] = [];
+  const slept: number[] = [];
+  const h: DeliveryHooks = {
+    deadLetter: async (reason, attempts) => {
+      dead.push({ reason, attempts });
+    },
+    stopping,
+    sleep: async (ms) => {
+      slept.push(ms);
+    },
+  };
+  return { h, dead, slept };
+}
+
+function options(handler: SubscriptionOptions<{ n: number }>['handler'], extra: Partial<SubscriptionOptions<{ n: number }>> = {}) {
+  return { topic, group: 'g', handler, ...extra };
+}
+
+describe('deliver', () => {
+  it('hands a valid event to the handler once', async () => {
+    const seen: unknown[] = [];
+    const { h, dead } = hooks();
+    expect(await deliver(options(async (e, d) => void seen.push([e, d.attempt])), good, info, h)).toBe('handled');
+    expect(seen).toEqual([[good, 1]]);
+    expect(dead).toEqual([]);
+  });
+
+  it('retries with doubling backoff, then dead-letters with the last error', async () => {
+    const { h, dead, slept } = hooks();
+    const handler = jest.fn(async () => {
+      throw new Error('db down');
+    });
+    const outcome = await deliver(options(handler, { maxAttempts: 4, retryBackoffMs: 50 }), good, info, h);
+    expect(outcome).toBe('dead-lettered');
+    expect(handler).toHaveBeenCalledTimes(4);
+    expect(slept).toEqual([50, 100, 200]);
+    expect(dead).toEqual([{ reason: 'db down', attempts: 4 }]);
+  });
+
+  it('caps the backoff at 30 s', async () => {
+    const { h, slept } = hooks();
+    const failing = async () => {
+      throw new Error('x');
+    };
+    await deliver(options(failing, { maxAttempts: 12, retryBackoffMs: 1000 }), good, info, h);
+    expect(Math.max(...slept)).toBe(30_000);
+  });
+
+  it('stops retrying when the member leaves, leaving the event uncommitted', async () => {
+    let leaving = false;
+    const { h, dead } = hooks(() => leaving);
+    const outcome = await deliver(
+      options(async () => {
+        leaving = true;
+        throw new Error('x');
+      }),
+      good,
+      info,
+      h,
+    );
+    expect(outcome).toBe('aborted');
+    expect(dead).toEqual([]);
+  });
+
+  it.each([
+    ['a broken envelope', { ...good, specversion: '0.3' }, /^invalid envelope: specversion: /],
+    ['an event of another type', { ...good, type: 'nidus.other.thing.v1' }, /does not belong on iot.test.thing-happened.v1/],
+    ['data the schema refuses', { ...good, data: { n: 'one' } }, /^invalid data: n: /],
+    ['not an object at all', 'garbage', /^invalid envelope: /],
+  ])('dead-letters %s without calling the handler', async (_name, raw, reason) => {
+    const { h, dead } = hooks();
+    const handler = jest.fn(async () => undefined);
+    expect(await deliver(options(handler), raw, info, h)).toBe('dead-lettered');
+    expect(handler).not.toHaveBeenCalled();
+    expect(dead[0]?.reason).toMatch(reason);
+    expect(dead[0]?.attempts).toBe(0);
+  });
+});
