@@ -139,7 +139,7 @@ export default [
     },
   },
   {
-    files: ['apps/**/*.ts', 'test/**/*.ts', '**/*.medium.spec.ts'],
+    files: ['apps/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', '**/*.medium.spec.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

@@ -27,7 +27,10 @@ function hooks(stopping = () => false) {
   return { h, dead, slept };
 }
 
-function options(handler: SubscriptionOptions<{ n: number }>['handler'], extra: Partial<SubscriptionOptions<{ n: number }>> = {}) {
+function options(
+  handler: SubscriptionOptions<{ n: number }>['handler'],
+  extra: Partial<SubscriptionOptions<{ n: number }>> = {},
+) {
   return { topic, group: 'g', handler, ...extra };
 }
 
@@ -35,7 +38,14 @@ describe('deliver', () => {
   it('hands a valid event to the handler once', async () => {
     const seen: unknown[] = [];
     const { h, dead } = hooks();
-    expect(await deliver(options(async (e, d) => void seen.push([e, d.attempt])), good, info, h)).toBe('handled');
+    expect(
+      await deliver(
+        options(async (e, d) => void seen.push([e, d.attempt])),
+        good,
+        info,
+        h,
+      ),
+    ).toBe('handled');
     expect(seen).toEqual([[good, 1]]);
     expect(dead).toEqual([]);
   });
@@ -79,7 +89,11 @@ describe('deliver', () => {
 
   it.each([
     ['a broken envelope', { ...good, specversion: '0.3' }, /^invalid envelope: specversion: /],
-    ['an event of another type', { ...good, type: 'nidus.other.thing.v1' }, /does not belong on iot.test.thing-happened.v1/],
+    [
+      'an event of another type',
+      { ...good, type: 'nidus.other.thing.v1' },
+      /does not belong on iot.test.thing-happened.v1/,
+    ],
     ['data the schema refuses', { ...good, data: { n: 'one' } }, /^invalid data: n: /],
     ['not an object at all', 'garbage', /^invalid envelope: /],
   ])('dead-letters %s without calling the handler', async (_name, raw, reason) => {

@@ -18,7 +18,7 @@ export interface MemoryBusOptions {
   partitions?: number;
   /** Events kept in memory per partition of a topic no group consumes; default 10 000. */
   retainUnconsumed?: number;
-  /** How long committed offsets may wait before they are written; default 200 ms. */
+  /** How often committed offsets are written and consumed events dropped from memory; default 200 ms. */
   offsetFlushMs?: number;
   segmentBytes?: number;
 }
@@ -95,9 +95,10 @@ export class MemoryEventBus implements EventBus {
   private readonly groups = new Map<string, Group>();
   private readonly partitions: number;
   private readonly logger: Logger;
-  private offsetTimer: NodeJS.Timeout | undefined;
+  private readonly housekeeper: NodeJS.Timeout;
   private offsetsDirty = false;
   private appendChain: Promise<void> = Promise.resolve();
+  private closing = false;
   private closed = false;
 
   private constructor(
@@ -107,6 +108,8 @@ export class MemoryEventBus implements EventBus {
   ) {
     this.partitions = options.partitions ?? 8;
     this.logger = options.logger ?? silentLogger;
+    this.housekeeper = setInterval(() => this.housekeeping(), options.offsetFlushMs ?? 200);
+    this.housekeeper.unref();
   }
 
   static async open(options: MemoryBusOptions = {}): Promise<MemoryEventBus> {
@@ -127,7 +130,7 @@ export class MemoryEventBus implements EventBus {
   }
 
   async subscribe<T>(options: SubscriptionOptions<T>): Promise<Subscription> {
-    if (this.closed) throw new Error('event bus is closed');
+    if (this.closing) throw new Error('event bus is closed');
     deadLetterTopicName(options.group); // validates the group name
     const group = this.group(options.group, options.topic.name);
     const member: Member = {
@@ -148,11 +151,12 @@ export class MemoryEventBus implements EventBus {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.closing) return;
+    this.closing = true; // no new members; in-flight handlers may still dead-letter while they finish
     for (const group of this.groups.values()) await this.rebalance(group, () => group.members.splice(0));
+    this.closed = true;
     await this.appendChain;
-    if (this.offsetTimer) clearTimeout(this.offsetTimer);
+    clearInterval(this.housekeeper);
     this.flushOffsets();
     await this.journal?.close();
   }
@@ -173,7 +177,6 @@ export class MemoryEventBus implements EventBus {
       .then(() => durable)
       .then(() => {
         for (const r of records) this.partitionLog(r.topic, r.partition).push(r);
-        this.trim(topic);
       });
     this.appendChain = visible.catch(() => undefined);
     return visible;
@@ -215,7 +218,7 @@ export class MemoryEventBus implements EventBus {
       m.workers.clear();
     });
     change();
-    if (this.closed || group.members.length === 0) return;
+    if (this.closing || group.members.length === 0) return;
     group.committed.forEach((_, partition) => {
       const member = group.members[partition % group.members.length]!;
       member.workers.set(partition, this.work(group, member, partition));
@@ -232,19 +235,30 @@ export class MemoryEventBus implements EventBus {
         await log.changed();
         continue;
       }
-      const outcome = await deliver(
-        member.options,
-        entry.event,
-        { topic: group.topic, partition, offset: String(offset), headers: entry.headers },
-        {
-          deadLetter: (reason, attempts) => this.deadLetter(group, partition, entry, reason, attempts),
-          stopping: () => member.stopping,
-          sleep: (ms) => sleep(ms),
-        },
-      );
+      let outcome;
+      try {
+        outcome = await deliver(
+          member.options,
+          entry.event,
+          { topic: group.topic, partition, offset: String(offset), headers: entry.headers },
+          {
+            deadLetter: (reason, attempts) => this.deadLetter(group, partition, entry, reason, attempts),
+            stopping: () => member.stopping,
+            sleep: (ms) => sleep(ms),
+          },
+        );
+      } catch (error) {
+        // Only dead-lettering can throw here (the journal failed): keep the event, try again shortly.
+        this.logger.error(
+          { err: error, topic: group.topic, group: group.name, partition, offset },
+          'bus: delivery failed',
+        );
+        await sleep(1_000);
+        continue;
+      }
       if (outcome === 'aborted') return;
       group.committed[partition] = offset + 1;
-      this.commitLater();
+      this.offsetsDirty = true;
     }
   }
 
@@ -273,13 +287,10 @@ export class MemoryEventBus implements EventBus {
     ]);
   }
 
-  private commitLater(): void {
-    this.offsetsDirty = true;
-    this.offsetTimer ??= setTimeout(() => {
-      this.offsetTimer = undefined;
-      this.flushOffsets();
-    }, this.options.offsetFlushMs ?? 200);
-    this.offsetTimer.unref();
+  /** Every `offsetFlushMs`: writes committed offsets (if any changed) and drops consumed events from memory. */
+  private housekeeping(): void {
+    this.flushOffsets();
+    for (const topic of this.logs.keys()) this.trim(topic);
   }
 
   private flushOffsets(): void {
@@ -294,7 +305,6 @@ export class MemoryEventBus implements EventBus {
       this.offsetsDirty = true;
       this.logger.error({ err: error }, 'bus: committed offsets not written');
     }
-    for (const topic of this.logs.keys()) this.trim(topic);
   }
 
   /** Drops from memory what every group of the topic has consumed, or what exceeds the unconsumed retention. */
