@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { NidusProcess, curl, freePort, tempDataDir } from '../support/nidus-process';
 
@@ -110,6 +111,26 @@ describe('embedded shape', () => {
     expect(await first.p.stop()).toBe(0);
     const again = await start({ NIDUS_DATA_DIR: dataDir }); // the lock was released
     expect((await curl(`${again.api}/health/ready`)).status).toBe(200);
+  });
+
+  it('stops with exit 1 and says which address is taken when its API port is in use', async () => {
+    const squatter = createServer();
+    const port = await freePort();
+    await new Promise<void>((r) => squatter.listen(port, '127.0.0.1', () => r()));
+    try {
+      const p = NidusProcess.start('platform', {
+        NIDUS_DATA_DIR: tempDataDir(),
+        API_HTTP_PORT: String(port),
+        METRICS_PORT: String(await freePort()),
+      });
+      expect(await p.exited).toBe(1);
+      expect(p.stderr).toContain(
+        `nidus: stopping after an error: listen EADDRINUSE: address already in use 127.0.0.1:${port}`,
+      );
+      expect(p.logLines().map((l) => l['msg'])).toContain('nidus stopped'); // drained what had started
+    } finally {
+      await new Promise<void>((r) => squatter.close(() => r()));
+    }
   });
 
   it('refuses bad configuration at boot, naming every bad key', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Collection } from 'mongoose';
-import { VersionConflictError } from '@nidus/persistence-core';
+import { DocumentStoreError } from '@nidus/persistence-core';
 
 export interface WriteLock {
   _id: string;
@@ -21,7 +21,10 @@ const waitMs = 5_000; // how long a writer queues behind another before it repor
  * the writer re-reads the version, so a stale writer that takes a free lock still loses.
  */
 export class DocumentLocks {
-  constructor(private readonly locks: Collection<WriteLock>) {}
+  constructor(
+    private readonly locks: Collection<WriteLock>,
+    private readonly collection: string,
+  ) {}
 
   async holding<R>(id: string, work: () => Promise<R>): Promise<R> {
     const token = randomUUID();
@@ -44,7 +47,11 @@ export class DocumentLocks {
       }
       const held = await this.locks.findOne({ _id: id });
       if (held && held.expiresAt < Date.now()) await this.locks.deleteOne({ _id: id, token: held.token });
-      if (Date.now() > deadline) throw new VersionConflictError('lock', id, -1);
+      if (Date.now() > deadline) {
+        throw new DocumentStoreError(
+          `${this.collection}/${id}: another writer held the document for over ${waitMs} ms`,
+        );
+      }
       await sleep(pause);
     }
   }

@@ -64,7 +64,7 @@ export class MongoDocumentStore implements DocumentStore {
     const existing = this.connection.models[spec.name] as Model<MongoDoc> | undefined;
     const model = existing ?? this.connection.model<MongoDoc>(spec.name, schemaFor(spec), spec.name);
     if (!existing) await model.createIndexes();
-    const locks = new DocumentLocks(this.connection.collection<WriteLock>(`${spec.name}__locks`));
+    const locks = new DocumentLocks(this.connection.collection<WriteLock>(`${spec.name}__locks`), spec.name);
     return new MongoCollection<T>(model, spec, locks);
   }
 
@@ -145,19 +145,21 @@ class MongoCollection<T> implements DocumentCollection<T> {
   async replace(tenant: string, id: string, data: T, expectedVersion: number): Promise<StoredDocument<T>> {
     checkKey(tenant, id);
     checkUniqueFields(this.spec, data);
-    const _id = `${tenant}:${id}`;
-    return this.locks.holding(_id, () =>
-      this.conflictOr(
-        expectedVersion,
+    return this.atVersion(tenant, id, expectedVersion, async (current) => {
+      const next: MongoDoc = {
+        ...current,
+        data: data as Record<string, unknown>,
+        version: expectedVersion + 1,
+        updatedAt: new Date().toISOString(),
+      };
+      const { data: d, version, updatedAt } = next;
+      const { matchedCount } = await this.write(
+        () => this.model.updateOne({ _id: current._id }, { $set: { data: d, version, updatedAt } }).exec(),
         id,
-        async () => {
-          const update = { data, version: expectedVersion + 1, updatedAt: new Date().toISOString() };
-          await this.write(() => this.model.updateOne({ _id }, { $set: update }).exec(), id);
-          return toDocument<T>((await this.model.findById(_id).lean<MongoDoc>().exec())!);
-        },
-        _id,
-      ),
-    );
+      );
+      if (matchedCount === 0) throw new DocumentNotFoundError(this.spec.name, id); // deleted unversioned meanwhile
+      return toDocument<T>(next);
+    });
   }
 
   async delete(tenant: string, id: string, expectedVersion?: number): Promise<boolean> {
@@ -165,13 +167,11 @@ class MongoCollection<T> implements DocumentCollection<T> {
     const _id = `${tenant}:${id}`;
     if (expectedVersion === undefined) return (await this.model.deleteOne({ _id }).exec()).deletedCount > 0;
     try {
-      return await this.locks.holding(_id, () =>
-        this.conflictOr(
-          expectedVersion,
-          id,
-          async () => (await this.model.deleteOne({ _id }).exec()).deletedCount > 0,
-          _id,
-        ),
+      return await this.atVersion(
+        tenant,
+        id,
+        expectedVersion,
+        async () => (await this.model.deleteOne({ _id }).exec()).deletedCount > 0,
       );
     } catch (error) {
       if (error instanceof DocumentNotFoundError) return false;
@@ -179,18 +179,21 @@ class MongoCollection<T> implements DocumentCollection<T> {
     }
   }
 
-  /** Under the document's write lock: runs `write` if the stored version is the expected one. */
-  private async conflictOr<R>(
-    expectedVersion: number,
+  /** Runs `write` under the document's write lock if the stored version is the expected one (ADR 0004). */
+  private atVersion<R>(
+    tenant: string,
     id: string,
-    write: () => Promise<R>,
-    _id: string,
+    expectedVersion: number,
+    write: (current: MongoDoc) => Promise<R>,
   ): Promise<R> {
-    const current = await this.model.findById(_id, { version: 1 }).lean<Pick<MongoDoc, 'version'>>().exec();
-    if (!current) throw new DocumentNotFoundError(this.spec.name, id);
-    if (current.version !== expectedVersion)
-      throw new VersionConflictError(this.spec.name, id, expectedVersion);
-    return write();
+    const _id = `${tenant}:${id}`;
+    return this.locks.holding(_id, async () => {
+      const current = await this.model.findById(_id).lean<MongoDoc>().exec();
+      if (!current) throw new DocumentNotFoundError(this.spec.name, id);
+      if (current.version !== expectedVersion)
+        throw new VersionConflictError(this.spec.name, id, expectedVersion);
+      return write(current);
+    });
   }
 
   async find(tenant: string, filter: Filter, page: PageRequest): Promise<Page<T>> {

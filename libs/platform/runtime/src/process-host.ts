@@ -55,8 +55,9 @@ export class ProcessHost {
     private readonly metrics: MetricsRegistry,
     private readonly infra: Infrastructure,
     private readonly health: HealthRegistry,
-    private readonly endpoint: Server | undefined,
   ) {}
+
+  private endpoint: Server | undefined;
 
   static async start(config: PlatformConfig): Promise<ProcessHost> {
     const logger = createLogger({ level: config.logLevel, instance: config.instanceId });
@@ -73,12 +74,16 @@ export class ProcessHost {
       process.exit(1);
     }
     health.add('bus', () => infra.bus.health());
-    const endpoint =
-      config.metricsPort > 0
-        ? await startProcessEndpoint({ host: config.bindHost, port: config.metricsPort, metrics, health })
-        : undefined;
-    const host = new ProcessHost(config, logger, metrics, infra, health, endpoint);
+    const host = new ProcessHost(config, logger, metrics, infra, health);
     host.handleSignals();
+    if (config.metricsPort > 0) {
+      host.endpoint = await startProcessEndpoint({
+        host: config.bindHost,
+        port: config.metricsPort,
+        metrics,
+        health,
+      });
+    }
     logger.info(
       {
         services: config.services,
@@ -201,14 +206,16 @@ export class ProcessHost {
     };
     process.on('SIGTERM', () => stop('SIGTERM', 0));
     process.on('SIGINT', () => stop('SIGINT', 0));
-    process.on('uncaughtException', (error) => {
-      this.logger.error({ err: error }, 'uncaught exception');
-      stop('uncaughtException', 1);
-    });
-    process.on('unhandledRejection', (error) => {
-      this.logger.error({ err: error }, 'unhandled rejection');
-      stop('unhandledRejection', 1);
-    });
+    // A failure nothing caught — a port already taken at start, a bug — stops the process, drained, with exit 1.
+    const fatal = (kind: string) => (error: unknown) => {
+      this.logger.error({ err: error }, kind);
+      process.stderr.write(
+        `nidus: stopping after an error: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
+      stop(kind, 1);
+    };
+    process.on('uncaughtException', fatal('uncaught exception'));
+    process.on('unhandledRejection', fatal('unhandled rejection'));
   }
 }
 
