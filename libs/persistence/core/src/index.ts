@@ -17,7 +17,7 @@ export {
   VersionConflictError,
 } from './errors';
 export {
-  checkFilter,
+  checkQuery,
   checkKey,
   checkPage,
   checkPath,

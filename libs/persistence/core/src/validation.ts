@@ -23,13 +23,20 @@ export function checkPath(path: string): void {
   if (!PATH.test(path)) throw new InvalidDocumentRequestError(`field path ${path} must match ${PATH}`);
 }
 
-export function checkKey(tenant: string, id: string): void {
+export function checkTenant(tenant: string): void {
   if (!TENANT.test(tenant)) throw new InvalidDocumentRequestError(`tenant ${tenant} must match ${TENANT}`);
-  if (id.length === 0 || id.length > 256)
-    throw new InvalidDocumentRequestError('id must have 1 to 256 characters');
 }
 
-export function checkFilter(filter: Filter): void {
+export function checkKey(tenant: string, id: string): void {
+  checkTenant(tenant);
+  if (id.length === 0 || id.length > 256) {
+    throw new InvalidDocumentRequestError('id must have 1 to 256 characters');
+  }
+}
+
+/** A query's tenant and filter paths. */
+export function checkQuery(tenant: string, filter: Filter): void {
+  checkTenant(tenant);
   Object.keys(filter).forEach(checkPath);
 }
 

@@ -13,8 +13,8 @@ import {
   DocumentNotFoundError,
   DuplicateKeyError,
   VersionConflictError,
-  checkFilter,
   checkKey,
+  checkQuery,
   checkPage,
   checkSpec,
   checkUniqueFields,
@@ -164,8 +164,7 @@ class SqliteCollection<T> implements DocumentCollection<T> {
   }
 
   private where(tenant: string, filter: Filter): { where: string[]; params: unknown[] } {
-    checkKey(tenant, '-');
-    checkFilter(filter);
+    checkQuery(tenant, filter);
     const where = ['tenant = ?'];
     const params: unknown[] = [tenant];
     for (const [path, condition] of Object.entries(filter)) {

@@ -12,8 +12,8 @@ import {
   DocumentNotFoundError,
   DuplicateKeyError,
   VersionConflictError,
-  checkFilter,
   checkKey,
+  checkQuery,
   checkPage,
   checkSpec,
   checkUniqueFields,
@@ -217,8 +217,7 @@ class MongoCollection<T> implements DocumentCollection<T> {
   }
 
   private query(tenant: string, filter: Filter): Record<string, unknown> {
-    checkKey(tenant, '-');
-    checkFilter(filter);
+    checkQuery(tenant, filter);
     const query: Record<string, unknown> = { tenant };
     for (const [path, condition] of Object.entries(filter)) {
       query[`data.${path}`] =
