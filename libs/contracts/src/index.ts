@@ -20,3 +20,4 @@ export {
   propertyReportPushSchema,
   statusUpdatePushSchema,
 } from './iotda-push';
+export { type IotdaErrorBody, type IotdaErrorSpec, type IotdaErrorSymbol, iotdaErrors } from './iotda-errors';
