@@ -31,7 +31,7 @@ const depConstraints = [
   },
   {
     sourceTag: 'type:domain',
-    onlyDependOnLibsWithTags: ['type:contracts', 'type:protocol', 'type:domain'],
+    onlyDependOnLibsWithTags: ['type:contracts', 'type:port', 'type:protocol', 'type:domain'],
     bannedExternalImports: frameworkFree,
   },
   {

@@ -1,0 +1,2 @@
+export { RecordIdGenerator, isRecordId, maxMarker } from './record-id';
+export { defaultDeviceId, generateDeviceSecret, identifierPattern } from './device-identity';

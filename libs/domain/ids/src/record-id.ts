@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import { type Clock, systemClock } from '@nidus/ports';
+
+/**
+ * Record IDs for marker paging (spec 05 §1.5): 24 lower-case hex digits that grow with creation time, like a MongoDB
+ * ObjectId — 4 bytes of Unix seconds, 5 bytes chosen per generator (so two processes never collide), 3 bytes of a
+ * counter. Within one generator every ID is larger than the one before, even within one second.
+ */
+export class RecordIdGenerator {
+  private readonly node: string;
+  private lastSecond = 0;
+  private counter: number;
+
+  constructor(private readonly clock: Clock = systemClock) {
+    this.node = randomBytes(5).toString('hex');
+    this.counter = randomBytes(3).readUIntBE(0, 3) & 0x7fffff; // start low enough to leave room before a wrap
+  }
+
+  next(): string {
+    let second = Math.floor(this.clock.now() / 1000);
+    if (second < this.lastSecond) second = this.lastSecond; // the clock stepped back: stay monotonic
+    if (second > this.lastSecond) this.lastSecond = second;
+    this.counter = (this.counter + 1) & 0xffffff;
+    if (this.counter === 0) this.lastSecond = ++second; // 16M IDs in one second: borrow the next second
+    return hex(this.lastSecond, 8) + this.node + hex(this.counter, 6);
+  }
+}
+
+function hex(n: number, digits: number): string {
+  return n.toString(16).padStart(digits, '0');
+}
+
+/** The highest marker, the default of every list (spec 05 §1.5). */
+export const maxMarker = 'ffffffffffffffffffffffff';
+
+export function isRecordId(value: string): boolean {
+  return /^[0-9a-f]{24}$/.test(value);
+}
