@@ -5,6 +5,7 @@ import {
   type IHeaders,
   Kafka,
   type KafkaMessage,
+  Partitioners,
   type Producer,
   logLevel,
 } from 'kafkajs';
@@ -62,7 +63,11 @@ export class KafkaEventBus implements EventBus {
       },
       retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 5_000 },
     });
-    this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
+    // The Java client's murmur2 partitioner: a device's events land in the partition any Kafka client would choose.
+    this.producer = this.kafka.producer({
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     this.admin = this.kafka.admin();
     this.batcher = new ProduceBatcher(this.producer);
   }
@@ -89,14 +94,7 @@ export class KafkaEventBus implements EventBus {
     const dlq = deadLetterTopicName(options.group);
     await this.ensureTopic(options.topic.name);
     await this.ensureTopic(dlq);
-    const member = new KafkaMember(
-      this.kafka,
-      this.options,
-      options as SubscriptionOptions<unknown>,
-      dlq,
-      this.batcher,
-    );
-    await member.start();
+    const member = await this.join(options as SubscriptionOptions<unknown>, dlq);
     this.members.add(member);
     return {
       close: async () => {
@@ -104,6 +102,28 @@ export class KafkaEventBus implements EventBus {
         await member.stop();
       },
     };
+  }
+
+  /**
+   * Starts a group member, again with a fresh consumer while the broker answers with a retriable error — a new
+   * cluster answers "coordinator is loading" while it creates __consumer_offsets.
+   */
+  private async join(options: SubscriptionOptions<unknown>, dlq: string): Promise<KafkaMember> {
+    for (let attempt = 1; ; attempt++) {
+      const member = new KafkaMember(this.kafka, this.options, options, dlq, this.batcher);
+      try {
+        await member.start();
+        return member;
+      } catch (error) {
+        await member.stop();
+        if (attempt >= maxJoinAttempts || !isRetriable(error)) throw error;
+        this.logger.warn(
+          { group: options.group, attempt, err: error },
+          'kafka: joining the group failed, retrying',
+        );
+        await sleep(Math.min(250 * 2 ** attempt, 5_000));
+      }
+    }
   }
 
   async health(): Promise<HealthStatus> {
@@ -171,6 +191,7 @@ class KafkaMember {
       this.consumer.on(this.consumer.events.GROUP_JOIN, () => resolve());
       this.consumer.on(this.consumer.events.CRASH, (e) => reject(e.payload.error));
     });
+    joined.catch(() => undefined); // a crash after start() gave up is the caller's retry, not an unhandled rejection
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [this.options.topic.name], fromBeginning: true });
     await this.consumer.run({
@@ -230,6 +251,18 @@ class KafkaMember {
     };
     await this.batcher.send(this.dlq, [{ key: message.key, value: message.value, headers }]);
   }
+}
+
+const maxJoinAttempts = 8; // with the backoff, about 20 s
+
+/** kafkajs marks errors a retry may cure (coordinator loading, leader moving, connection lost). */
+function isRetriable(error: unknown): boolean {
+  const e = error as { retriable?: unknown; originalError?: { retriable?: unknown } } | null;
+  return (
+    e?.retriable === true ||
+    e?.originalError?.retriable === true ||
+    (error as Error | null)?.name === 'KafkaJSNumberOfRetriesExceeded'
+  );
 }
 
 function headersOf(message: KafkaMessage): Record<string, string> {
