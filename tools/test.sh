@@ -17,14 +17,17 @@ results=tmp/test-results
 rm -rf "$results" && mkdir -p "$results"
 export NIDUS_TEST_RESULTS=$PWD/$results
 status=0
+failed=()
 step() {
-  echo "[nidus] $1" >&2
+  local name=$1
+  echo "[nidus] $name" >&2
   shift
-  "$@" || status=1
+  "$@" || { status=1; failed+=("$name"); }
 }
 step "format" npx prettier --check .
 step "lint, typecheck and unit tier" npx nx run-many -t lint typecheck test --output-style=static
 step "medium tier (real Kafka, FerretDB, Redis)" npx nx run-many -t test-medium --parallel=1 --output-style=static
 step "end-to-end tier" npx nx run e2e:e2e --output-style=static
 node tools/test-summary.mjs "$results" || status=1
+[ ${#failed[@]} -eq 0 ] || echo "[nidus] failed steps: ${failed[*]}" >&2
 exit $status

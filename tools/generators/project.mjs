@@ -4,17 +4,21 @@
 //   node tools/generators/project.mjs service <name>   → libs/services/<name> + apps/<name>
 // It writes package.json, project.json, tsconfig.json, jest.config.cjs and src/index.ts, and registers the
 // import path in tsconfig.base.json. It never overwrites an existing file.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+const written = ['tsconfig.base.json'];
+
 function write(path, content) {
   const abs = join(root, path);
   if (existsSync(abs)) return console.log(`kept    ${path}`);
   mkdirSync(dirname(abs), { recursive: true });
   writeFileSync(abs, content);
+  written.push(path);
   console.log(`created ${path}`);
 }
 
@@ -137,4 +141,9 @@ else {
   );
   process.exit(2);
 }
+// House format for what was written, so `npm test`'s format check passes as generated.
+execFileSync(join(root, 'node_modules', '.bin', 'prettier'), ['--write', ...written], {
+  cwd: root,
+  stdio: 'ignore',
+});
 console.log('next: npm install (links the new workspace into package-lock.json)');
