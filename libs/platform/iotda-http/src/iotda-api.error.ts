@@ -1,0 +1,24 @@
+import { type IotdaErrorBody, type IotdaErrorSymbol, iotdaErrors } from '@nidus/contracts';
+
+/**
+ * A rejection of the application API, named by its catalogue symbol (libs/contracts iotda-errors). Domain and
+ * service code throw it; IotdaExceptionFilter renders it as IoTDA's error body. `detail` says what exactly was
+ * wrong (the field, the id) and is appended to the catalogue message.
+ */
+export class IotdaApiError extends Error {
+  constructor(
+    readonly symbol: IotdaErrorSymbol,
+    readonly detail?: string,
+  ) {
+    super(detail ? `${iotdaErrors[symbol].message} ${detail}` : iotdaErrors[symbol].message);
+    this.name = 'IotdaApiError';
+  }
+
+  get status(): number {
+    return iotdaErrors[this.symbol].status;
+  }
+
+  body(): IotdaErrorBody {
+    return { error_code: iotdaErrors[this.symbol].code, error_msg: this.message };
+  }
+}
