@@ -31,3 +31,17 @@ export const silentLogger: Logger = {
   error: () => undefined,
   child: () => silentLogger,
 };
+
+/** The message of anything thrown, for logs, health details and error lines. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Runs a readiness probe; a probe that throws reports not-ready with the error's message. */
+export async function probeHealth(check: () => Promise<HealthStatus>): Promise<HealthStatus> {
+  try {
+    return await check();
+  } catch (error) {
+    return { ok: false, detail: errorMessage(error) };
+  }
+}

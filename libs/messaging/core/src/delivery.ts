@@ -1,4 +1,5 @@
 import { type EventEnvelope, eventEnvelopeSchema } from '@nidus/contracts';
+import { errorMessage } from '@nidus/ports';
 import type { DeliveryInfo, SubscriptionOptions } from './event-bus';
 
 export const defaultMaxAttempts = 5;
@@ -42,7 +43,7 @@ export async function deliver<T>(
       return 'handled';
     } catch (error) {
       if (attempt >= maxAttempts) {
-        await hooks.deadLetter(describe(error), attempt);
+        await hooks.deadLetter(errorMessage(error), attempt);
         return 'dead-lettered';
       }
     }
@@ -66,8 +67,4 @@ function validate<T>(options: SubscriptionOptions<T>, raw: unknown): EventEnvelo
 
 function issueText(issue: { path: PropertyKey[]; message: string }): string {
   return issue.path.length ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

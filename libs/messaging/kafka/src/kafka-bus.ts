@@ -17,7 +17,7 @@ import {
   deadLetterHeaders,
   deliver,
 } from '@nidus/messaging-core';
-import { type HealthStatus, type Logger, silentLogger } from '@nidus/ports';
+import { type HealthStatus, type Logger, probeHealth, silentLogger } from '@nidus/ports';
 import { fromKafkaMessage, toKafkaMessage } from './cloudevents-binding';
 import { ProduceBatcher } from './produce-batcher';
 
@@ -128,12 +128,10 @@ export class KafkaEventBus implements EventBus {
 
   async health(): Promise<HealthStatus> {
     if (this.closed) return { ok: false, detail: 'closed' };
-    try {
+    return probeHealth(async () => {
       const cluster = await this.admin.describeCluster();
       return { ok: cluster.brokers.length > 0, detail: `${cluster.brokers.length} broker(s)` };
-    } catch (error) {
-      return { ok: false, detail: error instanceof Error ? error.message : String(error) };
-    }
+    });
   }
 
   async close(): Promise<void> {

@@ -46,9 +46,7 @@ class PartitionLog {
     this.entries.push(entry);
     this.next = entry.offset + 1;
     this.assigned = Math.max(this.assigned, this.next);
-    const waiters = this.waiters;
-    this.waiters = [];
-    waiters.forEach((w) => w());
+    this.wake();
   }
   at(offset: number): Entry | undefined {
     return this.entries[offset - this.base];

@@ -24,6 +24,7 @@ export {
   checkSpec,
   checkUniqueFields,
   cursor,
+  pageOf,
   maxPageSize,
   valueAt,
 } from './validation';

@@ -1,4 +1,4 @@
-import type { CollectionSpec, Filter, PageRequest } from './document-store';
+import type { CollectionSpec, Filter, Page, PageRequest, StoredDocument } from './document-store';
 import { InvalidDocumentRequestError } from './errors';
 
 // Checks shared by every adapter, so both reject the same requests with the same errors. Names and paths end up in
@@ -66,6 +66,16 @@ export function checkUniqueFields(spec: CollectionSpec, data: unknown): void {
         throw new InvalidDocumentRequestError(`${spec.name}: unique field ${field} is required`);
     }
   }
+}
+
+/**
+ * A page from the `limit + 1` documents an adapter fetched in order: the first `limit`, and a cursor to the next
+ * page when the extra one shows that more follow.
+ */
+export function pageOf<T>(fetched: readonly StoredDocument<T>[], limit: number): Page<T> {
+  const items = fetched.slice(0, limit);
+  const last = items.at(-1);
+  return fetched.length > limit && last ? { items, nextCursor: cursor.encode(last.id) } : { items };
 }
 
 /** Opaque page cursor: the last id of the page. */

@@ -19,8 +19,9 @@ import {
   checkSpec,
   checkUniqueFields,
   cursor,
+  pageOf,
 } from '@nidus/persistence-core';
-import type { HealthStatus } from '@nidus/ports';
+import { type HealthStatus, probeHealth } from '@nidus/ports';
 
 interface Row {
   tenant: string;
@@ -65,12 +66,10 @@ export class SqliteDocumentStore implements DocumentStore {
   }
 
   async health(): Promise<HealthStatus> {
-    try {
+    return probeHealth(async () => {
       this.db.prepare('SELECT 1').get();
       return { ok: true, detail: this.db.name };
-    } catch (error) {
-      return { ok: false, detail: error instanceof Error ? error.message : String(error) };
-    }
+    });
   }
 
   async close(): Promise<void> {
@@ -148,9 +147,10 @@ class SqliteCollection<T> implements DocumentCollection<T> {
         `SELECT * FROM "${this.table}" WHERE ${where.join(' AND ')} ORDER BY id ${desc ? 'DESC' : 'ASC'} LIMIT ?`,
       )
       .all(...params, page.limit + 1);
-    const items = rows.slice(0, page.limit).map((r) => toDocument<T>(r));
-    const last = items.at(-1);
-    return rows.length > page.limit && last ? { items, nextCursor: cursor.encode(last.id) } : { items };
+    return pageOf(
+      rows.map((r) => toDocument<T>(r)),
+      page.limit,
+    );
   }
 
   async count(tenant: string, filter: Filter): Promise<number> {

@@ -18,8 +18,9 @@ import {
   checkSpec,
   checkUniqueFields,
   cursor,
+  pageOf,
 } from '@nidus/persistence-core';
-import type { HealthStatus } from '@nidus/ports';
+import { type HealthStatus, probeHealth } from '@nidus/ports';
 
 /** One stored document: `_id` is `<tenant>:<id>` (tenants cannot contain ':'), the data under `data`. */
 interface MongoDoc {
@@ -69,15 +70,13 @@ export class MongoDocumentStore implements DocumentStore {
   }
 
   async health(): Promise<HealthStatus> {
-    try {
+    return probeHealth(async () => {
       await this.connection.db?.admin().ping();
       return {
         ok: this.connection.readyState === mongoose.ConnectionStates.connected,
         detail: this.connection.name,
       };
-    } catch (error) {
-      return { ok: false, detail: error instanceof Error ? error.message : String(error) };
-    }
+    });
   }
 
   async close(): Promise<void> {
@@ -207,9 +206,10 @@ class MongoCollection<T> implements DocumentCollection<T> {
       .limit(page.limit + 1)
       .lean<MongoDoc[]>()
       .exec();
-    const items = docs.slice(0, page.limit).map((d) => toDocument<T>(d));
-    const last = items.at(-1);
-    return docs.length > page.limit && last ? { items, nextCursor: cursor.encode(last.id) } : { items };
+    return pageOf(
+      docs.map((d) => toDocument<T>(d)),
+      page.limit,
+    );
   }
 
   async count(tenant: string, filter: Filter): Promise<number> {

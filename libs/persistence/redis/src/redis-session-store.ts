@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import type { SessionStore } from '@nidus/persistence-core';
-import type { HealthStatus } from '@nidus/ports';
+import { type HealthStatus, probeHealth } from '@nidus/ports';
 
 // Atomic compare-and-set: ARGV = [expectedPresent, expected, nextPresent, next, ttlMs]. GET returns false when absent.
 const compareAndSetScript = `
@@ -136,11 +136,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async health(): Promise<HealthStatus> {
-    try {
-      return { ok: (await this.redis.ping()) === 'PONG', detail: this.redis.status };
-    } catch (error) {
-      return { ok: false, detail: error instanceof Error ? error.message : String(error) };
-    }
+    return probeHealth(async () => ({ ok: (await this.redis.ping()) === 'PONG', detail: this.redis.status }));
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { HealthStatus } from '@nidus/ports';
+import { type HealthStatus, probeHealth } from '@nidus/ports';
 
 export type HealthCheck = () => Promise<HealthStatus>;
 
@@ -65,7 +65,7 @@ async function withTimeout(check: HealthCheck, checkTimeoutMs: number): Promise<
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
-      check(),
+      probeHealth(check),
       new Promise<HealthStatus>((resolve) => {
         timer = setTimeout(
           () => resolve({ ok: false, detail: `no answer within ${checkTimeoutMs} ms` }),
@@ -73,8 +73,6 @@ async function withTimeout(check: HealthCheck, checkTimeoutMs: number): Promise<
         );
       }),
     ]);
-  } catch (error) {
-    return { ok: false, detail: error instanceof Error ? error.message : String(error) };
   } finally {
     clearTimeout(timer);
   }

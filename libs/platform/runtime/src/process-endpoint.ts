@@ -1,6 +1,7 @@
 import { type Server, createServer } from 'node:http';
 import type { HealthRegistry } from '@nidus/platform-health';
 import type { MetricsRegistry } from '@nidus/platform-observability';
+import { errorMessage } from '@nidus/ports';
 
 /**
  * The process's operations port (METRICS_PORT, default 9464): Prometheus metrics of every service in the process
@@ -32,9 +33,7 @@ export async function startProcessEndpoint(options: {
           return json(404, { error: `no ${route} here; try /metrics, /health/live or /health/ready` });
       }
     };
-    answer().catch((error: unknown) =>
-      json(500, { error: error instanceof Error ? error.message : String(error) }),
-    );
+    answer().catch((error: unknown) => json(500, { error: errorMessage(error) }));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

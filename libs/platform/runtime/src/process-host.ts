@@ -11,7 +11,7 @@ import {
 } from '@nidus/platform-config';
 import { HealthRegistry } from '@nidus/platform-health';
 import { type MetricsRegistry, createLogger, createMetricsRegistry } from '@nidus/platform-observability';
-import { type Logger, systemClock } from '@nidus/ports';
+import { type Logger, errorMessage, systemClock } from '@nidus/ports';
 import { type Infrastructure, openInfrastructure } from './infrastructure';
 import { startProcessEndpoint } from './process-endpoint';
 import type { ServiceRuntime } from './service-runtime';
@@ -68,9 +68,7 @@ export class ProcessHost {
       infra = await openInfrastructure(config, logger);
     } catch (error) {
       logger.error({ err: error }, 'adapters could not be opened');
-      process.stderr.write(
-        `nidus: cannot start: ${error instanceof Error ? error.message : String(error)}\n`,
-      );
+      process.stderr.write(`nidus: cannot start: ${errorMessage(error)}\n`);
       process.exit(1);
     }
     health.add('bus', () => infra.bus.health());
@@ -209,9 +207,7 @@ export class ProcessHost {
     // A failure nothing caught — a port already taken at start, a bug — stops the process, drained, with exit 1.
     const fatal = (kind: string) => (error: unknown) => {
       this.logger.error({ err: error }, kind);
-      process.stderr.write(
-        `nidus: stopping after an error: ${error instanceof Error ? error.message : String(error)}\n`,
-      );
+      process.stderr.write(`nidus: stopping after an error: ${errorMessage(error)}\n`);
       stop(kind, 1);
     };
     process.on('uncaughtException', fatal('uncaught exception'));
