@@ -60,6 +60,7 @@ export const iotdaErrors = {
   UNAUTHENTICATED: e(401, 'APIGW.0301', 'Incorrect IAM authentication information.'),
   INVALID_TOKEN: e(403, 'IOTDA.000004', 'Invalid access token.'),
   FORBIDDEN: e(403, 'IOTDA.900403', 'The credentials do not allow this operation on this project.'),
+  RESOURCE_SPACE_QUOTA_EXCEEDED: e(403, 'IOTDA.903001', 'The resource space quota is exhausted.'),
   // 404 — what is asked for
   DEVICE_NOT_FOUND: e(404, 'IOTDA.014000', 'The device does not exist.'),
   PRODUCT_NOT_FOUND: e(404, 'IOTDA.904001', 'The product does not exist.'),
@@ -85,6 +86,7 @@ export const iotdaErrors = {
   TENANT_RATE_LIMITED: e(429, 'IOTDA.021102', 'Request reached the upper limit of the tenant.'),
   INTERNAL: e(500, 'IOTDA.900500', 'Internal error.'),
   NOT_IMPLEMENTED: e(501, 'IOTDA.900501', 'Operation not supported.'),
+  SERVICE_UNAVAILABLE: e(503, 'IOTDA.900503', 'The service behind this operation is unavailable.'),
 } as const satisfies Record<string, IotdaErrorSpec>;
 
 export type IotdaErrorSymbol = keyof typeof iotdaErrors;

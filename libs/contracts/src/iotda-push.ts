@@ -74,3 +74,78 @@ export const statusUpdatePushSchema = pushEnvelope(
   }),
 );
 export type StatusUpdatePush = z.infer<typeof statusUpdatePushSchema>;
+
+const nullableText = z.string().nullable().optional();
+
+/** The device object of `device` / `create` and `update` pushes (spec 03 §6.4.7): never a secret. */
+export const deviceObjectSchema = z.object({
+  app_id: z.string(),
+  app_name: z.string(),
+  device_id: z.string(),
+  node_id: z.string(),
+  gateway_id: z.string(),
+  device_name: nullableText,
+  node_type: z.enum(['ENDPOINT', 'GATEWAY', 'UNKNOWN']),
+  description: nullableText,
+  fw_version: nullableText,
+  sw_version: nullableText,
+  device_sdk_version: nullableText,
+  auth_info: z.strictObject({
+    auth_type: z.enum(['SECRET', 'CERTIFICATES']),
+    secure_access: z.boolean(),
+    timeout: z.number().int(),
+  }),
+  product_id: z.string(),
+  product_name: z.string(),
+  status: z.enum(['ONLINE', 'OFFLINE', 'ABNORMAL', 'INACTIVE', 'FROZEN']),
+  create_time: compactUtcSchema,
+  tags: z.array(tagSchema),
+  extension_info: z.unknown().optional(),
+});
+export type DeviceObject = z.infer<typeof deviceObjectSchema>;
+
+/**
+ * `device` / `create` | `update` | `delete` (spec 03 §6.4.7): create and update carry the device object and no
+ * header; delete identifies the device in the header and has an empty body.
+ */
+export const deviceLifecyclePushSchema = z.discriminatedUnion('event', [
+  z.object({
+    resource: z.literal('device'),
+    event: z.enum(['create', 'update']),
+    event_time: compactUtcSchema,
+    notify_data: z.object({ body: deviceObjectSchema }),
+  }),
+  z.object({
+    resource: z.literal('device'),
+    event: z.literal('delete'),
+    event_time: compactUtcSchema,
+    notify_data: z.object({ header: notifyHeaderSchema, body: z.object({}) }),
+  }),
+]);
+export type DeviceLifecyclePush = z.infer<typeof deviceLifecyclePushSchema>;
+
+/** The product object of `product` pushes (spec 03 §6.4.8), the model included. */
+export const productObjectSchema = z.object({
+  app_id: z.string(),
+  app_name: z.string(),
+  product_id: z.string(),
+  name: z.string(),
+  device_type: z.string(),
+  protocol_type: z.string(),
+  data_format: z.enum(['json', 'binary']),
+  manufacturer_name: nullableText,
+  industry: nullableText,
+  description: nullableText,
+  service_capabilities: z.array(z.record(z.string(), z.unknown())),
+  create_time: compactUtcSchema,
+});
+export type ProductObject = z.infer<typeof productObjectSchema>;
+
+/** `product` / `create` | `update` | `delete` (spec 03 §6.4.8): the product object, no header. */
+export const productLifecyclePushSchema = z.object({
+  resource: z.literal('product'),
+  event: z.enum(['create', 'update', 'delete']),
+  event_time: compactUtcSchema,
+  notify_data: z.object({ body: productObjectSchema }),
+});
+export type ProductLifecyclePush = z.infer<typeof productLifecyclePushSchema>;

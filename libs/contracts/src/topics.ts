@@ -1,5 +1,11 @@
 import type { z } from 'zod';
-import { messageReportPushSchema, propertyReportPushSchema, statusUpdatePushSchema } from './iotda-push';
+import {
+  deviceLifecyclePushSchema,
+  messageReportPushSchema,
+  productLifecyclePushSchema,
+  propertyReportPushSchema,
+  statusUpdatePushSchema,
+} from './iotda-push';
 
 /** A bus topic and the one event type it carries. STYLE rule 4: the name carries the version. */
 export interface TopicDefinition<T = unknown> {
@@ -59,9 +65,27 @@ export const deviceStatusChangedV1 = defineTopic({
     'A directly connected device went online, offline or abnormal; data is the IoTDA device.status/update push body.',
 });
 
+export const deviceLifecycleChangedV1 = defineTopic({
+  name: 'iot.device.lifecycle-changed.v1',
+  type: 'iotda.device.lifecycle.changed.v1',
+  schema: deviceLifecyclePushSchema,
+  description:
+    'A device was created, updated (renamed, frozen, unfrozen, secret reset) or deleted; data is the IoTDA device/create|update|delete push body.',
+});
+
+export const productLifecycleChangedV1 = defineTopic({
+  name: 'iot.product.lifecycle-changed.v1',
+  type: 'iotda.product.lifecycle.changed.v1',
+  schema: productLifecyclePushSchema,
+  description:
+    'A product (with its model) was created, updated or deleted; data is the IoTDA product/create|update|delete push body.',
+});
+
 /** Every published topic. A topic here has a golden fixture in libs/contracts/fixtures and a page in docs/contracts. */
 export const topicRegistry: readonly TopicDefinition[] = [
   devicePropertyReportedV1,
   deviceMessageReportedV1,
   deviceStatusChangedV1,
+  deviceLifecycleChangedV1,
+  productLifecycleChangedV1,
 ];

@@ -151,6 +151,24 @@ export function describeDocumentStoreContract(adapter: string, harness: () => Do
       }
     });
 
+    it('restricts finds and counts to an id range, with cursors inside it', async () => {
+      for (let i = 0; i < 12; i++)
+        await devices.insert('t1', `r${String(i).padStart(2, '0')}`, device(`n${i}`));
+      await devices.insert('t2', 'r05', device('other tenant'));
+      const ids = { from: 'r03', to: 'r10' };
+      expect(await devices.count('t1', {}, ids)).toBe(7);
+      expect(await devices.count('t1', {}, { to: 'r02' })).toBe(2);
+      const first = await devices.find('t1', {}, { limit: 4, order: 'desc', ids });
+      expect(first.items.map((d) => d.id)).toEqual(['r09', 'r08', 'r07', 'r06']);
+      const second = await devices.find(
+        't1',
+        {},
+        { limit: 4, order: 'desc', ids, cursor: first.nextCursor! },
+      );
+      expect(second.items.map((d) => d.id)).toEqual(['r05', 'r04', 'r03']);
+      expect(second.nextCursor).toBeUndefined();
+    });
+
     it('refuses bad requests with InvalidDocumentRequestError', async () => {
       await expect(devices.insert('bad:tenant', 'd1', device('n1'))).rejects.toBeInstanceOf(
         InvalidDocumentRequestError,

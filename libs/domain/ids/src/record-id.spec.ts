@@ -1,5 +1,5 @@
 import { defaultDeviceId, generateDeviceSecret, identifierPattern } from './device-identity';
-import { RecordIdGenerator, isRecordId, maxMarker } from './record-id';
+import { RecordIdGenerator, firstRecordIdAt, isRecordId } from './record-id';
 
 describe('RecordIdGenerator', () => {
   it('makes 24-hex ids that grow strictly, within a second and across seconds', () => {
@@ -14,7 +14,7 @@ describe('RecordIdGenerator', () => {
     expect([...made].sort()).toEqual(made);
     expect(new Set(made).size).toBe(made.length);
     expect(made[0]!.slice(0, 8)).toBe((Date.UTC(2026, 10, 26) / 1000).toString(16));
-    expect(made.every((id) => id < maxMarker)).toBe(true);
+    expect(made.every((id) => id < 'f'.repeat(24))).toBe(true);
   });
 
   it('stays monotonic when the clock steps back', () => {
@@ -40,5 +40,15 @@ describe('device identity', () => {
     expect(secret).toMatch(/^[0-9a-f]{32}$/);
     expect(identifierPattern.test(secret)).toBe(true);
     expect(generateDeviceSecret()).not.toBe(secret);
+  });
+});
+
+describe('firstRecordIdAt', () => {
+  it('orders below every id of that second and above every earlier one', () => {
+    const clock = { now: () => 1_705_306_530_500 };
+    const id = new RecordIdGenerator(clock).next();
+    expect(firstRecordIdAt(1_705_306_530_000) <= id).toBe(true);
+    expect(firstRecordIdAt(1_705_306_531_000) > id).toBe(true);
+    expect(firstRecordIdAt(1_705_306_530_000)).toMatch(/^[0-9a-f]{24}$/);
   });
 });

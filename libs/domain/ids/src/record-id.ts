@@ -30,9 +30,11 @@ function hex(n: number, digits: number): string {
   return n.toString(16).padStart(digits, '0');
 }
 
-/** The highest marker, the default of every list (spec 05 §1.5). */
-export const maxMarker = 'ffffffffffffffffffffffff';
-
 export function isRecordId(value: string): boolean {
   return /^[0-9a-f]{24}$/.test(value);
+}
+
+/** The lowest record ID of a moment (ms since epoch): IDs created at or after it compare ≥ (spec 05 §1.5). */
+export function firstRecordIdAt(ms: number): string {
+  return hex(Math.max(0, Math.floor(ms / 1000)), 8) + '0'.repeat(16);
 }

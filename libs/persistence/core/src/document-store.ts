@@ -42,6 +42,12 @@ export type Scalar = string | number | boolean | null;
 /** Equality (`{ status: 'ONLINE' }`) or membership (`{ status: { in: ['ONLINE', 'OFFLINE'] } }`) on data paths, ANDed. */
 export type Filter = Readonly<Record<string, Scalar | { readonly in: readonly Scalar[] }>>;
 
+/** Ids from `from` (inclusive) up to `to` (exclusive), compared as strings: a time window over time-ordered ids. */
+export interface IdRange {
+  readonly from?: string;
+  readonly to?: string;
+}
+
 export interface PageRequest {
   /** 1..1000 documents. */
   readonly limit: number;
@@ -49,6 +55,8 @@ export interface PageRequest {
   readonly cursor?: string;
   /** By id; default ascending. */
   readonly order?: 'asc' | 'desc';
+  /** Only ids in this range. */
+  readonly ids?: IdRange;
 }
 
 export interface Page<T> {
@@ -66,5 +74,5 @@ export interface DocumentCollection<T> {
   /** True if a document was deleted; with `expectedVersion`, throws VersionConflictError on a mismatch. */
   delete(tenant: string, id: string, expectedVersion?: number): Promise<boolean>;
   find(tenant: string, filter: Filter, page: PageRequest): Promise<Page<T>>;
-  count(tenant: string, filter: Filter): Promise<number>;
+  count(tenant: string, filter: Filter, ids?: IdRange): Promise<number>;
 }

@@ -3,6 +3,7 @@ export type {
   DocumentCollection,
   DocumentStore,
   Filter,
+  IdRange,
   IndexSpec,
   Page,
   PageRequest,

@@ -5,6 +5,7 @@ import {
   type DocumentCollection,
   type DocumentStore,
   type Filter,
+  type IdRange,
   type Page,
   type PageRequest,
   type Scalar,
@@ -198,8 +199,9 @@ class MongoCollection<T> implements DocumentCollection<T> {
   async find(tenant: string, filter: Filter, page: PageRequest): Promise<Page<T>> {
     checkPage(page);
     const desc = page.order === 'desc';
-    const query = this.query(tenant, filter);
-    if (page.cursor !== undefined) query['id'] = { [desc ? '$lt' : '$gt']: cursor.decode(page.cursor) };
+    const query = this.query(tenant, filter, page.ids);
+    if (page.cursor !== undefined)
+      query['id'] = { ...(query['id'] as object), [desc ? '$lt' : '$gt']: cursor.decode(page.cursor) };
     const docs = await this.model
       .find(query)
       .sort({ id: desc ? -1 : 1 })
@@ -212,13 +214,19 @@ class MongoCollection<T> implements DocumentCollection<T> {
     );
   }
 
-  async count(tenant: string, filter: Filter): Promise<number> {
-    return this.model.countDocuments(this.query(tenant, filter)).exec();
+  async count(tenant: string, filter: Filter, ids?: IdRange): Promise<number> {
+    return this.model.countDocuments(this.query(tenant, filter, ids)).exec();
   }
 
-  private query(tenant: string, filter: Filter): Record<string, unknown> {
+  private query(tenant: string, filter: Filter, ids?: IdRange): Record<string, unknown> {
     checkQuery(tenant, filter);
     const query: Record<string, unknown> = { tenant };
+    if (ids?.from !== undefined || ids?.to !== undefined) {
+      query['id'] = {
+        ...(ids.from === undefined ? {} : { $gte: ids.from }),
+        ...(ids.to === undefined ? {} : { $lt: ids.to }),
+      };
+    }
     for (const [path, condition] of Object.entries(filter)) {
       query[`data.${path}`] =
         condition !== null && typeof condition === 'object' ? { $in: condition.in as Scalar[] } : condition;

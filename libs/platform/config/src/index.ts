@@ -1,4 +1,5 @@
 export {
+  type AdminOverrides,
   ConfigError,
   type Env,
   type KafkaConfig,
@@ -6,6 +7,7 @@ export {
   type LogLevel,
   type PlatformConfig,
   httpPortKey,
+  serviceUrlKey,
   loadConfig,
   logLevels,
 } from './platform.config';

@@ -38,6 +38,9 @@ describe('loadConfig', () => {
         REDIS_URL: 'redis://cache:6379',
         NIDUS_SERVICES: 'device-registry',
         DEVICE_REGISTRY_HTTP_PORT: '8081',
+        DEVICE_REGISTRY_URL: 'http://registry.nidus:8080/',
+        NIDUS_SECRET_KEY: 'ab'.repeat(32),
+        NIDUS_INTERNAL_TOKEN: 'internal-token-0123456789',
       },
       options,
     );
@@ -52,7 +55,34 @@ describe('loadConfig', () => {
       store: { kind: 'mongo', uri: 'mongodb://db:27017/nidus' },
       sessions: { kind: 'redis', url: 'redis://cache:6379' },
       httpPorts: { api: 8080, 'device-registry': 8081 },
+      serviceUrls: { 'device-registry': 'http://registry.nidus:8080' },
+      internalToken: 'internal-token-0123456789',
     });
+    expect(config.secretKey).toEqual(Buffer.alloc(32, 0xab));
+  });
+
+  it('reads the admin overrides and refuses half a key pair', () => {
+    const config = loadConfig(
+      {
+        NIDUS_DEFAULT_PROJECT_ID: 'p1',
+        NIDUS_ADMIN_AK: 'ADMINAK0001',
+        NIDUS_ADMIN_SK: 'admin-secret-key-0001',
+        NIDUS_ADMIN_TOKEN: 'admin-token-0123456789',
+      },
+      options,
+    );
+    expect(config.admin).toEqual({
+      projectId: 'p1',
+      accessKey: 'ADMINAK0001',
+      secretKey: 'admin-secret-key-0001',
+      token: 'admin-token-0123456789',
+    });
+    expect(problemsOf({ NIDUS_ADMIN_AK: 'ADMINAK0001' })).toEqual([
+      'NIDUS_ADMIN_AK, NIDUS_ADMIN_SK: set both or neither',
+    ]);
+    expect(
+      problemsOf({ NIDUS_SECRET_KEY: 'short', DEVICE_REGISTRY_URL: 'ftp://x' }).map((p) => p.split(':')[0]),
+    ).toEqual(expect.arrayContaining(['NIDUS_SECRET_KEY', 'DEVICE_REGISTRY_URL']));
   });
 
   it('names every bad key in one error', () => {
@@ -85,6 +115,7 @@ describe('loadConfig', () => {
       'KAFKA_BROKERS: required when NIDUS_BUS=kafka',
       'MONGODB_URI: required when NIDUS_STORE=mongo',
       'REDIS_URL: required when NIDUS_SESSIONS=redis',
+      'NIDUS_SECRET_KEY: required when NIDUS_STORE=mongo (generate one: openssl rand -hex 32)',
     ]);
     expect(problemsOf({ NIDUS_BUS: 'kafka', KAFKA_BROKERS: 'no-port' })).toEqual([
       'KAFKA_BROKERS: "no-port" is not host:port',

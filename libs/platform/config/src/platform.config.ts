@@ -22,6 +22,23 @@ export interface PlatformConfig {
   readonly sessions: { readonly kind: 'memory' } | { readonly kind: 'redis'; readonly url: string };
   /** HTTP port per service; a service without one serves no HTTP of its own (embedded shape). */
   readonly httpPorts: Readonly<Partial<Record<ServiceName, number>>>;
+  /** Where another process's service answers (`<SERVICE>_URL`); in-process services are found without it. */
+  readonly serviceUrls: Readonly<Partial<Record<ServiceName, string>>>;
+  /** Shared by the services of one deployment: the api proves itself to the services behind it with it (ADR 0006). */
+  readonly internalToken?: string;
+  /** The 32-byte key that encrypts device secrets and access-key secrets at rest. */
+  readonly secretKey?: Buffer;
+  /** The default project and its admin credentials, when set rather than generated on first start. */
+  readonly admin: AdminOverrides;
+  /** Largest accepted |server time − X-Sdk-Date| of a signed API request, in seconds (spec 05 §2.5). */
+  readonly apiMaxClockSkewS: number;
+}
+
+export interface AdminOverrides {
+  readonly projectId?: string;
+  readonly accessKey?: string;
+  readonly secretKey?: string;
+  readonly token?: string;
 }
 
 export interface KafkaConfig {
@@ -80,6 +97,22 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\/\S+$/, 'expected a redis:// URI')
     .optional(),
+  NIDUS_INTERNAL_TOKEN: z.string().min(16, 'at least 16 characters').max(256).optional(),
+  NIDUS_SECRET_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex characters (32 bytes)')
+    .optional(),
+  NIDUS_DEFAULT_PROJECT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'expected 1-64 of [A-Za-z0-9_-]')
+    .optional(),
+  NIDUS_ADMIN_AK: z
+    .string()
+    .regex(/^[A-Za-z0-9]{8,64}$/, 'expected 8-64 letters and digits')
+    .optional(),
+  NIDUS_ADMIN_SK: z.string().min(16, 'at least 16 characters').max(128).optional(),
+  NIDUS_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').max(512).optional(),
+  API_AUTH_MAX_SKEW_S: positiveInt.max(86_400).default(900),
 });
 
 /** `<SERVICE>_HTTP_PORT`, e.g. `API_HTTP_PORT`, `DEVICE_REGISTRY_HTTP_PORT` (STYLE names). */
@@ -87,7 +120,17 @@ export function httpPortKey(service: ServiceName): string {
   return `${service.toUpperCase().replaceAll('-', '_')}_HTTP_PORT`;
 }
 
-const knownKeys = new Set([...Object.keys(envSchema.shape), ...serviceNames.map(httpPortKey)]);
+/** `<SERVICE>_URL`, e.g. `DEVICE_REGISTRY_URL`: where the distributed shape reaches a service. */
+export function serviceUrlKey(service: ServiceName): string {
+  return `${service.toUpperCase().replaceAll('-', '_')}_URL`;
+}
+
+const knownKeys = new Set([
+  ...Object.keys(envSchema.shape),
+  ...serviceNames.map(httpPortKey),
+  ...serviceNames.map(serviceUrlKey),
+]);
+const httpUrl = z.url({ protocol: /^https?$/ });
 const ownPrefixes = /^NIDUS_(?!INFRA_|TEST_)/; // tools/infra and the test suites keep their own NIDUS_INFRA_*, NIDUS_TEST_*
 
 export interface LoadOptions {
@@ -125,6 +168,14 @@ export function loadConfig(env: Env, options: LoadOptions): PlatformConfig {
     if (value.success) httpPorts[service] = value.data;
     else problems.push(`${key}: expected a port number 0-65535 (got ${JSON.stringify(raw)})`);
   }
+  const serviceUrls: Partial<Record<ServiceName, string>> = {};
+  for (const service of serviceNames) {
+    const key = serviceUrlKey(service);
+    const raw = env[key];
+    if (raw === undefined) continue;
+    if (httpUrl.safeParse(raw).success) serviceUrls[service] = raw.replace(/\/+$/, '');
+    else problems.push(`${key}: expected an http(s):// URL (got ${JSON.stringify(raw)})`);
+  }
   if (parsed.success) checkDependentKeys(parsed.data, problems);
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
@@ -150,6 +201,16 @@ export function loadConfig(env: Env, options: LoadOptions): PlatformConfig {
     store: e.NIDUS_STORE === 'mongo' ? { kind: 'mongo', uri: e.MONGODB_URI! } : { kind: 'embedded' },
     sessions: e.NIDUS_SESSIONS === 'redis' ? { kind: 'redis', url: e.REDIS_URL! } : { kind: 'memory' },
     httpPorts,
+    serviceUrls,
+    ...(e.NIDUS_INTERNAL_TOKEN ? { internalToken: e.NIDUS_INTERNAL_TOKEN } : {}),
+    ...(e.NIDUS_SECRET_KEY ? { secretKey: Buffer.from(e.NIDUS_SECRET_KEY, 'hex') } : {}),
+    admin: {
+      ...(e.NIDUS_DEFAULT_PROJECT_ID ? { projectId: e.NIDUS_DEFAULT_PROJECT_ID } : {}),
+      ...(e.NIDUS_ADMIN_AK ? { accessKey: e.NIDUS_ADMIN_AK } : {}),
+      ...(e.NIDUS_ADMIN_SK ? { secretKey: e.NIDUS_ADMIN_SK } : {}),
+      ...(e.NIDUS_ADMIN_TOKEN ? { token: e.NIDUS_ADMIN_TOKEN } : {}),
+    },
+    apiMaxClockSkewS: e.API_AUTH_MAX_SKEW_S,
   };
 }
 
@@ -168,6 +229,11 @@ function checkDependentKeys(e: z.infer<typeof envSchema>, problems: string[]): v
     problems.push('MONGODB_URI: required when NIDUS_STORE=mongo');
   if (e.NIDUS_SESSIONS === 'redis' && !e.REDIS_URL)
     problems.push('REDIS_URL: required when NIDUS_SESSIONS=redis');
+  // Without a data directory of its own, a deployment must share one key and one token among its processes.
+  if (e.NIDUS_STORE === 'mongo' && !e.NIDUS_SECRET_KEY)
+    problems.push('NIDUS_SECRET_KEY: required when NIDUS_STORE=mongo (generate one: openssl rand -hex 32)');
+  if ((e.NIDUS_ADMIN_AK === undefined) !== (e.NIDUS_ADMIN_SK === undefined))
+    problems.push('NIDUS_ADMIN_AK, NIDUS_ADMIN_SK: set both or neither');
 }
 
 function parseServices(

@@ -17,13 +17,7 @@ export class IotdaExceptionFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const req = http.getRequest<HttpRequest>();
     const res = http.getResponse<HttpResponse>();
-    const error = this.toApiError(exception, req);
-    const body: IotdaErrorBody = error.body();
-    res
-      .status(error.status)
-      .setHeader('x-request-id', requestIdOf(req, res))
-      .setHeader('content-type', 'application/json;charset=UTF-8')
-      .end(JSON.stringify(body));
+    sendIotdaError(res, requestIdOf(req, res), this.toApiError(exception, req));
   }
 
   private toApiError(exception: unknown, req: HttpRequest): IotdaApiError {
@@ -48,4 +42,14 @@ export class IotdaExceptionFilter implements ExceptionFilter {
     );
     return new IotdaApiError('INTERNAL');
   }
+}
+
+/** Writes IoTDA's error body (spec 05 §1.6.1): the status, `X-Request-Id`, `{error_code, error_msg}` as JSON. */
+export function sendIotdaError(res: HttpResponse, requestId: string, error: IotdaApiError): void {
+  const body: IotdaErrorBody = error.body();
+  res
+    .status(error.status)
+    .setHeader('x-request-id', requestId)
+    .setHeader('content-type', 'application/json;charset=UTF-8')
+    .end(JSON.stringify(body));
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Global, type INestApplication, Module, Param, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { z } from 'zod';
-import { LOGGER } from '@nidus/platform-runtime';
+import { LOGGER, SERVICE_RUNTIME } from '@nidus/platform-runtime';
 import { silentLogger } from '@nidus/ports';
 import { IotdaApiError } from './iotda-api.error';
 import { IotdaHttpModule } from './iotda-http.module';
@@ -26,8 +26,16 @@ class DevicesController {
   }
 }
 
+const internalToken = 'test-internal-token-0001';
+
 @Global()
-@Module({ providers: [{ provide: LOGGER, useValue: silentLogger }], exports: [LOGGER] })
+@Module({
+  providers: [
+    { provide: LOGGER, useValue: silentLogger },
+    { provide: SERVICE_RUNTIME, useValue: { internalToken } },
+  ],
+  exports: [LOGGER, SERVICE_RUNTIME],
+})
 class TestRuntimeModule {}
 
 @Module({ imports: [TestRuntimeModule, IotdaHttpModule], controllers: [DevicesController] })
@@ -44,8 +52,13 @@ describe('IoTDA HTTP conventions (spec 05 §1.3, §1.6)', () => {
   });
   afterAll(() => app.close());
 
+  const call = (url: string, init: RequestInit = {}) =>
+    fetch(url, {
+      ...init,
+      headers: { 'x-nidus-internal-token': internalToken, ...(init.headers as Record<string, string>) },
+    });
   const post = (body: string) =>
-    fetch(`${base}/devices`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    call(`${base}/devices`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 
   async function expectError(res: Response, status: number, code: string, msg: RegExp) {
     expect(res.status).toBe(status);
@@ -65,7 +78,7 @@ describe('IoTDA HTTP conventions (spec 05 §1.3, §1.6)', () => {
   });
 
   it('keeps a request id forwarded by the api service', async () => {
-    const res = await fetch(`${base}/devices/d1`, {
+    const res = await call(`${base}/devices/d1`, {
       headers: { 'x-request-id': 'a1b2c3d4-0000-4000-8000-000000000001' },
     });
     expect(res.headers.get('x-request-id')).toBe('a1b2c3d4-0000-4000-8000-000000000001');
@@ -87,7 +100,7 @@ describe('IoTDA HTTP conventions (spec 05 §1.3, §1.6)', () => {
 
   it('renders a thrown IotdaApiError with its status and code', async () => {
     await expectError(
-      await fetch(`${base}/devices/d1`),
+      await call(`${base}/devices/d1`),
       404,
       'IOTDA.014000',
       /^The device does not exist\. device_id d1$/,
@@ -96,15 +109,25 @@ describe('IoTDA HTTP conventions (spec 05 §1.3, §1.6)', () => {
 
   it('answers an unknown route with the IoTDA body, not a router page', async () => {
     await expectError(
-      await fetch(`${base}/nothing-here`),
+      await call(`${base}/nothing-here`),
       404,
       'IOTDA.904000',
       /GET \/v5\/iot\/p1\/nothing-here/,
     );
   });
 
+  it('answers v5 routes only to the api (internal token, ADR 0006)', async () => {
+    await expectError(await fetch(`${base}/devices/d1`), 401, 'APIGW.0301', /through the api service/);
+    await expectError(
+      await fetch(`${base}/devices/d1`, { headers: { 'x-nidus-internal-token': 'wrong' } }),
+      401,
+      'APIGW.0301',
+      /through the api service/,
+    );
+  });
+
   it('hides unexpected errors behind 500 IOTDA.900500', async () => {
-    const res = await fetch(`${base}/devices/boom`);
+    const res = await call(`${base}/devices/boom`);
     await expectError(res.clone(), 500, 'IOTDA.900500', /^Internal error\.$/);
     expect(await res.text()).not.toContain('hunter2');
   });

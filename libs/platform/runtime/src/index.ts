@@ -1,4 +1,17 @@
 export { type Infrastructure, openInfrastructure } from './infrastructure';
-export { ProcessHost, type ServiceFactory, configOrExit, exitConfigError } from './process-host';
-export { createServiceApp } from './service-app';
-export { CLOCK, EVENT_BUS, LOGGER, SERVICE_RUNTIME, type ServiceRuntime } from './service-runtime';
+export {
+  ProcessHost,
+  type ServiceFactory,
+  configOrExit,
+  exitConfigError,
+  serverKeepAliveMs,
+} from './process-host';
+export { createServiceApp, jsonBodyLimit } from './service-app';
+export {
+  CLOCK,
+  EVENT_BUS,
+  type InProcessHandler,
+  LOGGER,
+  SERVICE_RUNTIME,
+  type ServiceRuntime,
+} from './service-runtime';

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import {
@@ -12,11 +14,15 @@ import {
 import { HealthRegistry } from '@nidus/platform-health';
 import { type MetricsRegistry, createLogger, createMetricsRegistry } from '@nidus/platform-observability';
 import { type Logger, errorMessage, systemClock } from '@nidus/ports';
+import { SecretBox, keyFromFile } from '@nidus/platform-secrets';
 import { type Infrastructure, openInfrastructure } from './infrastructure';
 import { startProcessEndpoint } from './process-endpoint';
-import type { ServiceRuntime } from './service-runtime';
+import type { InProcessHandler, ServiceRuntime } from './service-runtime';
 
 export type ServiceFactory = (runtime: ServiceRuntime) => Promise<INestApplication>;
+
+/** How long a service's HTTP server keeps an idle keep-alive connection, in ms (Node's default is 5 s). */
+export const serverKeepAliveMs = 65_000;
 
 /** Exit code of a process stopped by bad configuration (sysexits EX_CONFIG). */
 export const exitConfigError = 78;
@@ -35,7 +41,11 @@ export function configOrExit(env: Env, options: LoadOptions): PlatformConfig {
 interface Served {
   readonly name: ServiceName;
   readonly app: INestApplication;
+  readonly handler: InProcessHandler;
+  /** Where people reach it. */
   readonly url?: string;
+  /** Where the other services of this process reach it. */
+  readonly internalUrl?: string;
 }
 
 /**
@@ -47,6 +57,7 @@ interface Served {
  */
 export class ProcessHost {
   private readonly served: Served[] = [];
+  private readonly notices: string[] = [];
   private stopping: Promise<void> | undefined;
 
   private constructor(
@@ -55,6 +66,8 @@ export class ProcessHost {
     private readonly metrics: MetricsRegistry,
     private readonly infra: Infrastructure,
     private readonly health: HealthRegistry,
+    private readonly secrets: SecretBox,
+    private readonly internalToken: string,
   ) {}
 
   private endpoint: Server | undefined;
@@ -72,7 +85,10 @@ export class ProcessHost {
       process.exit(1);
     }
     health.add('bus', () => infra.bus.health());
-    const host = new ProcessHost(config, logger, metrics, infra, health);
+    const secrets = new SecretBox(config.secretKey ?? keyFromFile(join(config.dataDir, 'secret.key')).key);
+    // One process needs no shared token: a fresh one per start protects its loopback listeners.
+    const internalToken = config.internalToken ?? randomBytes(24).toString('hex');
+    const host = new ProcessHost(config, logger, metrics, infra, health, secrets, internalToken);
     host.handleSignals();
     if (config.metricsPort > 0) {
       host.endpoint = await startProcessEndpoint({
@@ -96,12 +112,13 @@ export class ProcessHost {
 
   /**
    * Builds and starts one service. With `frontDoor`, its /health endpoints report the whole process (the embedded
-   * shape's API port answers for everything).
+   * shape's API port answers for everything). With `internal`, a service without a port of its own listens on a
+   * free loopback port, where the api reaches it (ADR 0006).
    */
   async serve(
     name: ServiceName,
     create: ServiceFactory,
-    options: { frontDoor?: boolean } = {},
+    options: { frontDoor?: boolean; internal?: boolean } = {},
   ): Promise<void> {
     const health = new HealthRegistry();
     health.add('bus', () => this.infra.bus.health());
@@ -126,17 +143,48 @@ export class ProcessHost {
         health.add('sessions', () => store.health());
         return store;
       },
+      secrets: this.secrets,
+      internalToken: this.internalToken,
+      locate: (service) => this.locate(service),
+      handlerOf: (service) => this.served.find((s) => s.name === service)?.handler,
+      notice: (text) => this.notices.push(text),
     };
     const app = await create(runtime);
+    const server = app.getHttpServer() as Server;
+    // Idle keep-alive connections stay open longer than the api's agent keeps them (ADR 0006): the client, not the
+    // server, closes an idle one, so a request never lands on a socket the server is closing.
+    server.keepAliveTimeout = serverKeepAliveMs;
+    server.headersTimeout = serverKeepAliveMs + 1_000;
     const port = this.config.httpPorts[name];
     let url: string | undefined;
+    let internalUrl: string | undefined;
     if (port !== undefined) {
       await app.listen(port, this.config.bindHost);
       const address = (app.getHttpServer() as Server).address() as AddressInfo;
       url = `http://${displayHost(this.config.bindHost)}:${address.port}`;
+      internalUrl = `http://${loopbackOf(this.config.bindHost)}:${address.port}`;
+    } else if (options.internal) {
+      await app.listen(0, '127.0.0.1');
+      internalUrl = `http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`;
     }
-    this.served.push({ name, app, ...(url ? { url } : {}) });
-    logger.info({ url: url ?? null }, url ? `${name} listening` : `${name} started (no HTTP port)`);
+    const handler = app.getHttpAdapter().getInstance() as InProcessHandler;
+    this.served.push({
+      name,
+      app,
+      handler,
+      ...(url ? { url } : {}),
+      ...(internalUrl ? { internalUrl } : {}),
+    });
+    logger.info(
+      { url: url ?? null, internalUrl: internalUrl ?? null },
+      url ? `${name} listening` : `${name} started (no public HTTP port)`,
+    );
+  }
+
+  /** In-process services first, then `<SERVICE>_URL`, then the service's name as a Kubernetes host. */
+  private locate(service: ServiceName): string {
+    const local = this.served.find((s) => s.name === service)?.internalUrl;
+    return local ?? this.config.serviceUrls[service] ?? `http://${service}:8080`;
   }
 
   /** Every endpoint the process listens on, for the start banner. */
@@ -158,7 +206,10 @@ export class ProcessHost {
     const rows = this.endpoints();
     const width = Math.max(...rows.map((r) => r.name.length));
     const lines = rows.map((r) => `  ${r.name.padEnd(width)}  ${r.url}`);
-    process.stderr.write(`\nNidus is up (${this.config.services.join(', ')})\n${lines.join('\n')}\n\n`);
+    const notices = this.notices.map((n) => `\n${n}`).join('\n');
+    process.stderr.write(
+      `\nNidus is up (${this.config.services.join(', ')})\n${lines.join('\n')}\n${notices}${notices ? '\n\n' : '\n'}`,
+    );
   }
 
   /** Drains and stops everything; idempotent. */
@@ -213,6 +264,13 @@ export class ProcessHost {
     process.on('uncaughtException', fatal('uncaught exception'));
     process.on('unhandledRejection', fatal('unhandled rejection'));
   }
+}
+
+/** The address a process uses to reach its own listener bound to `bindHost`. */
+function loopbackOf(bindHost: string): string {
+  if (bindHost === '0.0.0.0') return '127.0.0.1';
+  if (bindHost === '::') return '[::1]';
+  return bindHost.includes(':') ? `[${bindHost}]` : bindHost;
 }
 
 function displayHost(bindHost: string): string {

@@ -1,4 +1,5 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { formatCompactUtc, parseCompactUtc } from '@nidus/contracts';
 import { type SignableRequest, canonicalRequest, headerValue, sha256Hex } from './canonical-request';
 
 export type SigningScheme = 'SDK-HMAC-SHA256' | 'V11-HMAC-SHA256';
@@ -128,19 +129,11 @@ export interface VerifyOptions {
   services?: readonly string[];
 }
 
-const SDK_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+/** Parses `X-Sdk-Date` (`yyyyMMddTHHmmssZ`, spec 05 §1.7) into ms since epoch. */
+export const parseSdkDate = parseCompactUtc;
 
-/** Parses `yyyyMMddTHHmmssZ` into ms since epoch. */
-export function parseSdkDate(value: string): number | undefined {
-  const m = SDK_DATE.exec(value);
-  if (!m) return undefined;
-  const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
-  return new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, '') === value ? ms : undefined;
-}
-
-export function formatSdkDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, '');
-}
+/** Formats ms since epoch as `X-Sdk-Date`. */
+export const formatSdkDate = formatCompactUtc;
 
 /** Server-side verification of spec 05 §2.5, steps in order; the first failure is the answer. */
 export async function verifyRequest(request: SignableRequest, options: VerifyOptions): Promise<VerifyResult> {

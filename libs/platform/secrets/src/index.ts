@@ -1,0 +1,1 @@
+export { SecretBox, keyFromFile } from './secret-box';
