@@ -11,7 +11,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash tools/ensure-deps.sh || exit 1
 bash tools/infra/infra.sh up || exit 1
 eval "$(bash tools/infra/infra.sh env)"
-export KAFKA_BROKERS MONGODB_URI REDIS_URL
+export KAFKA_BROKERS MONGODB_URI REDIS_URL NIDUS_TEST_IOTDA_PYTHON
 
 results=tmp/test-results
 rm -rf "$results" && mkdir -p "$results"

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { NidusProcess, curl, freePort, infraEnv, tempDataDir } from '../support/nidus-process';
 
 // The distributed shape: each service its own process over Apache Kafka, MongoDB (FerretDB here) and Redis,
@@ -13,6 +14,7 @@ describe('distributed shape', () => {
     NIDUS_STORE: 'mongo',
     NIDUS_SESSIONS: 'redis',
     ...infraEnv,
+    NIDUS_SECRET_KEY: randomBytes(32).toString('hex'),
   };
 
   async function start(
@@ -66,7 +68,13 @@ describe('distributed shape', () => {
       checks: Record<string, unknown>;
     };
     expect(ready.status).toBe('up');
-    expect(Object.keys(ready.checks).sort()).toEqual(['api.bus', 'bus', 'device-registry.bus']);
+    expect(Object.keys(ready.checks).sort()).toEqual([
+      'api.bus',
+      'api.documents',
+      'bus',
+      'device-registry.bus',
+      'device-registry.documents',
+    ]);
     expect(await p.stop()).toBe(0);
   });
 });

@@ -30,12 +30,18 @@ describe('embedded shape', () => {
     expect(await curl(`${api}/health/live`)).toEqual({ status: 200, body: '{"status":"up"}' });
     const ready = await curl(`${api}/health/ready`);
     expect(ready.status).toBe(200);
+    const sqlite = (service: string) => ({
+      ok: true,
+      detail: expect.stringMatching(`/documents/${service}.sqlite$`),
+    });
     expect(JSON.parse(ready.body)).toEqual({
       status: 'up',
       checks: {
         bus: { ok: true, detail: 'journaled' },
         'device-registry.bus': { ok: true, detail: 'journaled' },
+        'device-registry.documents': sqlite('device-registry'),
         'api.bus': { ok: true, detail: 'journaled' },
+        'api.documents': sqlite('api'),
       },
     });
     expect((await curl(`${ops}/health/ready`)).status).toBe(200);
@@ -82,6 +88,7 @@ describe('embedded shape', () => {
     expect((await curl(`http://127.0.0.1:${registryPort}/health/ready`)).status).toBe(200);
     expect(JSON.parse((await curl(`http://127.0.0.1:${registryPort}/health/ready`)).body).checks).toEqual({
       bus: { ok: true, detail: 'journaled' },
+      documents: { ok: true, detail: expect.stringMatching(/device-registry\.sqlite$/) },
     });
     expect((await curl(`${api}/health/live`)).status).toBe(200);
     const started = p.logLines().filter((l) => l['msg'] === 'Nest application successfully started');

@@ -90,3 +90,45 @@ export async function curl(url: string): Promise<{ status: number; body: string 
   const cut = stdout.lastIndexOf('\n');
   return { status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut) };
 }
+
+/** Any HTTP request with curl: status, headers (lower-case names), body, and the body as JSON of the shape `T`. */
+export async function curlRequest<T = unknown>(
+  method: string,
+  url: string,
+  options: { headers?: Record<string, string>; body?: unknown } = {},
+): Promise<{ status: number; headers: Record<string, string>; body: string; json: T }> {
+  const args = ['-s', '-m', '30', '-X', method, '-D', '-', url];
+  for (const [name, value] of Object.entries(options.headers ?? {})) args.push('-H', `${name}: ${value}`);
+  if (options.body !== undefined) {
+    args.push('-H', 'content-type: application/json');
+    args.push(
+      '--data-binary',
+      typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
+    );
+  }
+  const { stdout } = await promisify(execFile)('curl', args, { maxBuffer: 16 * 1024 * 1024 });
+  const split = stdout.indexOf('\r\n\r\n');
+  const head = stdout.slice(0, split).split('\r\n');
+  const body = stdout.slice(split + 4);
+  const headers: Record<string, string> = {};
+  for (const line of head.slice(1)) {
+    const i = line.indexOf(':');
+    headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
+  }
+  let json: unknown = {};
+  try {
+    json = body ? JSON.parse(body) : {};
+  } catch {
+    // not JSON: `body` has the text
+  }
+  return { status: Number(head[0]!.split(' ')[1]), headers, body, json: json as T };
+}
+
+/** Runs a program to completion: its stdout, or a rejection carrying stderr. */
+export async function run(program: string, args: string[], timeoutMs = 120_000): Promise<string> {
+  const { stdout } = await promisify(execFile)(program, args, {
+    timeout: timeoutMs,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return stdout;
+}

@@ -2,7 +2,8 @@
 # Real infrastructure for the distributed shape's adapters and tests, on 127.0.0.1 only:
 #   Apache Kafka 4.x (KRaft, single node) from its Maven Central jars,
 #   FerretDB v1.24.2 (MongoDB wire protocol, SQLite backend) built with `go install`,
-#   Redis from Debian's redis-server.
+#   Redis from Debian's redis-server;
+#   and the real clients tests use: apt peers (mosquitto, paho, coap-client, qpid-proton) and Huawei's IoTDA SDK.
 # Usage: tools/infra/infra.sh install|up|down|status|env|reset [kafka|mongo|redis ...]
 # Installs go to $NIDUS_INFRA_HOME (shared across clones, so a second run reuses them);
 # data, logs and pid files go to $NIDUS_INFRA_RUN (per clone). Every command is idempotent.
@@ -53,6 +54,18 @@ install_apt() {
   local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# Huawei's IoTDA application SDK for Python (PyPI), in its own virtualenv: the e2e tier's real API client.
+SDK_VENV=$INFRA_HOME/iotda-sdk-venv
+install_sdk_clients() {
+  local wanted=$repo/tools/clients/requirements-iotda.txt
+  if [ -x "$SDK_VENV/bin/python" ] && cmp -s "$wanted" "$SDK_VENV/requirements.txt"; then return 0; fi
+  log "pip install the IoTDA Python SDK into $SDK_VENV"
+  rm -rf "$SDK_VENV"
+  python3 -m venv "$SDK_VENV"
+  "$SDK_VENV/bin/pip" install -q --disable-pip-version-check -r "$wanted"
+  cp "$wanted" "$SDK_VENV/requirements.txt"
 }
 
 redis_ready() { [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; }
@@ -187,6 +200,7 @@ env_exports() {
   echo "export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT"
   echo "export MONGODB_URI=mongodb://127.0.0.1:$MONGO_PORT/nidus"
   echo "export REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
+  echo "export NIDUS_TEST_IOTDA_PYTHON=$SDK_VENV/bin/python"
 }
 
 cmd=${1:-status}; shift || true
@@ -196,9 +210,10 @@ for s in "${services[@]}"; do
 done
 
 case $cmd in
-  install) install_apt; for s in "${services[@]}"; do [ "$s" = redis ] || "install_$s"; done ;;
+  install) install_apt; install_sdk_clients; for s in "${services[@]}"; do [ "$s" = redis ] || "install_$s"; done ;;
   up)
     install_apt
+    install_sdk_clients
     for s in "${services[@]}"; do [ "$s" = redis ] || "install_$s"; done
     for s in "${services[@]}"; do "up_$s"; done
     status

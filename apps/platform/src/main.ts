@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const config = configOrExit(process.env, { defaultServices: names, defaultHttpPorts: { api: 8080 } });
   const host = await ProcessHost.start(config);
   for (const name of names.filter((n) => config.services.includes(n))) {
-    await host.serve(name, services[name]!, { frontDoor: name === 'api' });
+    await host.serve(name, services[name]!, { frontDoor: name === 'api', internal: name !== 'api' });
   }
   host.announce();
 }

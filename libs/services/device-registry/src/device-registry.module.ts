@@ -1,5 +1,37 @@
-import { Module } from '@nestjs/common';
+import { Controller, Get, Module } from '@nestjs/common';
+import { IotdaHttpModule, openApiPaths } from '@nidus/platform-iotda-http';
+import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
+import { DeviceController } from './devices/device.controller';
+import { DeviceService } from './devices/device.service';
+import { deviceRegistryOperations } from './device-registry.openapi';
+import { ProductController } from './products/product.controller';
+import { ProductService } from './products/product.service';
+import { REGISTRY_STORE, openRegistryStore } from './registry.store';
+import { ResourceSpaceController } from './resource-spaces/resource-space.controller';
+import { ResourceSpaceService } from './resource-spaces/resource-space.service';
 
-/** Root module of the device-registry service; its vertical slices are imported here. */
-@Module({})
+/** This service's part of the api's OpenAPI document (ADR 0006). */
+@Controller('internal')
+class OpenApiController {
+  @Get('openapi-paths')
+  paths() {
+    return openApiPaths(deviceRegistryOperations);
+  }
+}
+
+/** Root module of the device-registry service: resource spaces, products and devices (spec 05 §3.1–§3.3). */
+@Module({
+  imports: [IotdaHttpModule],
+  controllers: [ResourceSpaceController, ProductController, DeviceController, OpenApiController],
+  providers: [
+    {
+      provide: REGISTRY_STORE,
+      useFactory: async (runtime: ServiceRuntime) => openRegistryStore(await runtime.documents()),
+      inject: [SERVICE_RUNTIME],
+    },
+    ResourceSpaceService,
+    ProductService,
+    DeviceService,
+  ],
+})
 export class DeviceRegistryModule {}

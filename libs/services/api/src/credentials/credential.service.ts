@@ -1,0 +1,164 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { DocumentCollection } from '@nidus/persistence-core';
+import { DuplicateKeyError, VersionConflictError } from '@nidus/persistence-core';
+import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
+import type {
+  IssuedCredentials,
+  Principal,
+  StoredAccessKey,
+  StoredProject,
+  StoredToken,
+} from './credential.schema';
+
+export const API_STORE = Symbol('API_STORE');
+
+export interface ApiStore {
+  readonly projects: DocumentCollection<StoredProject>;
+  readonly accessKeys: DocumentCollection<StoredAccessKey>;
+  readonly tokens: DocumentCollection<StoredToken>;
+}
+
+/** Projects, access keys and tokens are instance-wide: one tenant holds them all. */
+export const instanceTenant = 'instance';
+
+const cacheTtlMs = 30_000; // a disabled key or token stops working within this
+const maxCached = 10_000; // keys or tokens remembered at once
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** Random text from `alphabet` (rejection sampling keeps it uniform). */
+export function randomText(length: number, alphabet = ALNUM): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 256 - (256 % alphabet.length) && out.length < length)
+        out += alphabet[byte % alphabet.length];
+    }
+  }
+  return out;
+}
+
+export const tokenHash = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+
+/** New credentials: an AK of 20 upper-case letters and digits (as IoTDA's), a 40-character SK, a 48-character token. */
+export const newCredential = {
+  accessKey: () => randomText(20, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'),
+  secretKey: () => randomText(40),
+  token: () => randomText(48),
+  projectId: () => randomText(32, '0123456789abcdef'),
+};
+
+/** Access keys and tokens of the application API (spec 05 §2, §2.8; spec 04 §5.7 in its simplest form). */
+@Injectable()
+export class CredentialService {
+  private readonly keys = new Map<string, { key: StoredAccessKey; plain: string; until: number }>();
+  private readonly tokens = new Map<string, { principal: Principal; until: number }>();
+
+  constructor(
+    @Inject(API_STORE) private readonly store: ApiStore,
+    @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
+  ) {}
+
+  /** The SK of an access key, or undefined if unknown (cached briefly: every signed request asks). */
+  async secretOf(accessKey: string): Promise<string | undefined> {
+    return (await this.accessKey(accessKey))?.plain;
+  }
+
+  async principalOfKey(accessKey: string): Promise<Principal | undefined> {
+    const found = await this.accessKey(accessKey);
+    return found && { projectId: found.key.project_id, admin: found.key.admin };
+  }
+
+  async principalOfToken(token: string): Promise<Principal | undefined> {
+    const id = tokenHash(token);
+    const now = this.runtime.clock.now();
+    const cached = this.tokens.get(id);
+    if (cached && cached.until > now) return cached.principal;
+    const doc = await this.store.tokens.get(instanceTenant, id);
+    if (!doc) return undefined;
+    const principal = { projectId: doc.data.project_id, admin: doc.data.admin };
+    if (this.tokens.size >= maxCached) this.tokens.clear();
+    this.tokens.set(id, { principal, until: now + cacheTtlMs });
+    return principal;
+  }
+
+  /** A new project with its own (non-admin) access key and token, each shown once. */
+  async createProject(name: string): Promise<IssuedCredentials> {
+    const projectId = newCredential.projectId();
+    const project: StoredProject = {
+      project_id: projectId,
+      name,
+      default_project: false,
+      created_at: this.runtime.clock.now(),
+    };
+    await this.store.projects.insert(instanceTenant, projectId, project);
+    return this.issue(projectId, false);
+  }
+
+  async listProjects(): Promise<StoredProject[]> {
+    const page = await this.store.projects.find(instanceTenant, {}, { limit: 1000 });
+    return page.items.map((d) => d.data);
+  }
+
+  /** Stores an access key and a token for a project; the plain values are returned, never stored. */
+  async issue(projectId: string, admin: boolean): Promise<IssuedCredentials> {
+    const credentials = {
+      project_id: projectId,
+      access_key: newCredential.accessKey(),
+      secret_key: newCredential.secretKey(),
+      token: newCredential.token(),
+    };
+    await this.putAccessKey(credentials.access_key, projectId, credentials.secret_key, admin);
+    await this.putToken(credentials.token, projectId, admin);
+    return credentials;
+  }
+
+  async putAccessKey(accessKey: string, projectId: string, secretKey: string, admin: boolean): Promise<void> {
+    const key: StoredAccessKey = {
+      project_id: projectId,
+      secret: this.runtime.secrets.seal(secretKey),
+      admin,
+      created_at: this.runtime.clock.now(),
+    };
+    await this.upsert(this.store.accessKeys, accessKey, key);
+    this.keys.delete(accessKey);
+  }
+
+  async putToken(token: string, projectId: string, admin: boolean): Promise<void> {
+    const doc: StoredToken = { project_id: projectId, admin, created_at: this.runtime.clock.now() };
+    await this.upsert(this.store.tokens, tokenHash(token), doc);
+  }
+
+  private async upsert<T extends object>(
+    collection: DocumentCollection<T>,
+    id: string,
+    data: T,
+  ): Promise<void> {
+    try {
+      await collection.insert(instanceTenant, id, data);
+    } catch (error) {
+      if (!(error instanceof DuplicateKeyError)) throw error;
+      const current = await collection.get(instanceTenant, id);
+      // Another api replica starting with the same settings may write it at the same moment: either write will do.
+      if (current)
+        await collection.replace(instanceTenant, id, data, current.version).catch((conflict: unknown) => {
+          if (!(conflict instanceof VersionConflictError)) throw conflict;
+        });
+    }
+  }
+
+  private async accessKey(accessKey: string) {
+    const now = this.runtime.clock.now();
+    const cached = this.keys.get(accessKey);
+    if (cached && cached.until > now) return cached;
+    const doc = await this.store.accessKeys.get(instanceTenant, accessKey);
+    if (!doc) return undefined;
+    const entry = {
+      key: doc.data,
+      plain: this.runtime.secrets.open(doc.data.secret),
+      until: now + cacheTtlMs,
+    };
+    this.keys.set(accessKey, entry);
+    return entry;
+  }
+}

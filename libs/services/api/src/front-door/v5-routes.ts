@@ -1,0 +1,66 @@
+import type { ServiceName } from '@nidus/platform-config';
+import { knownV5Operations } from './v5-catalogue';
+
+/** Which service serves each implemented v5 operation (ADR 0006); every other known operation answers 501. */
+export const v5Owners: Readonly<Record<string, ServiceName>> = {
+  add_application: 'device-registry',
+  show_applications: 'device-registry',
+  show_application: 'device-registry',
+  update_application: 'device-registry',
+  delete_application: 'device-registry',
+  create_product: 'device-registry',
+  list_products: 'device-registry',
+  show_product: 'device-registry',
+  update_product: 'device-registry',
+  delete_product: 'device-registry',
+  add_device: 'device-registry',
+  list_devices: 'device-registry',
+  show_device: 'device-registry',
+  update_device: 'device-registry',
+  delete_device: 'device-registry',
+  reset_device_secret: 'device-registry',
+  freeze_device: 'device-registry',
+  unfreeze_device: 'device-registry',
+};
+
+export interface V5Route {
+  readonly operation: string;
+  /** Undefined while no service implements the operation. */
+  readonly owner?: ServiceName;
+}
+
+interface CompiledRoute extends V5Route {
+  readonly method: string;
+  readonly pattern: RegExp;
+  readonly literals: number;
+}
+
+/** Matches a request to a known v5 operation by method and path (after `/v5/iot/{project_id}`). */
+export class V5Router {
+  private readonly routes: CompiledRoute[];
+
+  constructor(catalogue = knownV5Operations, owners = v5Owners) {
+    this.routes = catalogue
+      .map(([method, path, operation]) => {
+        const segments = path.split('/').filter(Boolean);
+        const pattern = segments
+          .map((s) => (s.startsWith('{') ? '[^/]+' : s.replace(/[.*+?^$()|[\]\\-]/g, '\\$&')))
+          .join('/');
+        const owner = owners[operation];
+        return {
+          method,
+          operation,
+          ...(owner ? { owner } : {}),
+          pattern: new RegExp(`^/${pattern}/?$`),
+          literals: segments.filter((s) => !s.startsWith('{')).length,
+        };
+      })
+      // A literal segment beats a parameter: `/devices/{id}/shadow` is not `/devices/{id}/{x}`.
+      .sort((a, b) => b.literals - a.literals);
+  }
+
+  match(method: string, path: string): V5Route | undefined {
+    const route = this.routes.find((r) => r.method === method && r.pattern.test(path));
+    return route && { operation: route.operation, ...(route.owner ? { owner: route.owner } : {}) };
+  }
+}

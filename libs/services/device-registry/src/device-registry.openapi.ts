@@ -1,0 +1,192 @@
+import { z } from 'zod';
+import type { V5Operation } from '@nidus/platform-iotda-http';
+import {
+  addDeviceSchema,
+  deviceSchema,
+  deviceSummarySchema,
+  listDevicesQuerySchema,
+  resetSecretQuerySchema,
+  resetSecretResponseSchema,
+  resetSecretSchema,
+  updateDeviceSchema,
+} from './devices/device.dto';
+import {
+  addProductSchema,
+  listProductsQuerySchema,
+  productAppQuerySchema,
+  productSchema,
+  productSummarySchema,
+  updateProductSchema,
+} from './products/product.dto';
+import {
+  addApplicationSchema,
+  applicationSchema,
+  listApplicationsQuerySchema,
+  updateApplicationSchema,
+} from './resource-spaces/resource-space.dto';
+
+const paging = z.object({
+  limit: z.number().int().min(1).max(50).default(10),
+  marker: z
+    .string()
+    .regex(/^[0-9a-f]{24}$/)
+    .default('ffffffffffffffffffffffff'),
+  offset: z.number().int().min(0).max(500).default(0),
+});
+const page = z.object({ count: z.number().int(), marker: z.string().nullable() });
+
+/** The v5 operations device-registry serves (spec 05 §3.1–§3.3); the api merges them into its OpenAPI document. */
+export const deviceRegistryOperations: readonly V5Operation[] = [
+  {
+    method: 'post',
+    path: '/apps',
+    operationId: 'add_application',
+    summary: 'Create a resource space',
+    status: 201,
+    body: addApplicationSchema,
+    response: applicationSchema,
+  },
+  {
+    method: 'get',
+    path: '/apps',
+    operationId: 'show_applications',
+    summary: 'List resource spaces',
+    status: 200,
+    query: listApplicationsQuerySchema,
+    response: z.object({ applications: z.array(applicationSchema) }),
+  },
+  {
+    method: 'get',
+    path: '/apps/{app_id}',
+    operationId: 'show_application',
+    summary: 'Show a resource space',
+    status: 200,
+    response: applicationSchema,
+  },
+  {
+    method: 'put',
+    path: '/apps/{app_id}',
+    operationId: 'update_application',
+    summary: 'Rename a resource space',
+    status: 200,
+    body: updateApplicationSchema,
+    response: applicationSchema,
+  },
+  {
+    method: 'delete',
+    path: '/apps/{app_id}',
+    operationId: 'delete_application',
+    summary: 'Delete an empty resource space',
+    status: 204,
+  },
+  {
+    method: 'post',
+    path: '/products',
+    operationId: 'create_product',
+    summary: 'Create a product with its model',
+    status: 201,
+    body: addProductSchema,
+    response: productSchema,
+  },
+  {
+    method: 'get',
+    path: '/products',
+    operationId: 'list_products',
+    summary: 'List products',
+    status: 200,
+    query: listProductsQuerySchema.extend(paging.shape),
+    response: z.object({ products: z.array(productSummarySchema), page }),
+  },
+  {
+    method: 'get',
+    path: '/products/{product_id}',
+    operationId: 'show_product',
+    summary: 'Show a product and its model',
+    status: 200,
+    query: productAppQuerySchema,
+    response: productSchema,
+  },
+  {
+    method: 'put',
+    path: '/products/{product_id}',
+    operationId: 'update_product',
+    summary: 'Update a product or replace its model',
+    status: 200,
+    body: updateProductSchema,
+    response: productSchema,
+  },
+  {
+    method: 'delete',
+    path: '/products/{product_id}',
+    operationId: 'delete_product',
+    summary: 'Delete a product without devices',
+    status: 204,
+    query: productAppQuerySchema,
+  },
+  {
+    method: 'post',
+    path: '/devices',
+    operationId: 'add_device',
+    summary: 'Register a device (the secret is returned once)',
+    status: 201,
+    body: addDeviceSchema,
+    response: deviceSchema,
+  },
+  {
+    method: 'get',
+    path: '/devices',
+    operationId: 'list_devices',
+    summary: 'List devices',
+    status: 200,
+    query: listDevicesQuerySchema.extend(paging.shape),
+    response: z.object({ devices: z.array(deviceSummarySchema), page }),
+  },
+  {
+    method: 'get',
+    path: '/devices/{device_id}',
+    operationId: 'show_device',
+    summary: 'Show a device',
+    status: 200,
+    response: deviceSchema,
+  },
+  {
+    method: 'put',
+    path: '/devices/{device_id}',
+    operationId: 'update_device',
+    summary: 'Update a device',
+    status: 200,
+    body: updateDeviceSchema,
+    response: deviceSchema,
+  },
+  {
+    method: 'delete',
+    path: '/devices/{device_id}',
+    operationId: 'delete_device',
+    summary: 'Delete a device without sub-devices',
+    status: 204,
+  },
+  {
+    method: 'post',
+    path: '/devices/{device_id}/action',
+    operationId: 'reset_device_secret',
+    summary: 'Reset a device secret (action_id=resetSecret)',
+    status: 200,
+    query: resetSecretQuerySchema,
+    body: resetSecretSchema,
+    response: resetSecretResponseSchema,
+  },
+  {
+    method: 'post',
+    path: '/devices/{device_id}/freeze',
+    operationId: 'freeze_device',
+    summary: 'Freeze a directly connected device',
+    status: 204,
+  },
+  {
+    method: 'post',
+    path: '/devices/{device_id}/unfreeze',
+    operationId: 'unfreeze_device',
+    summary: 'Unfreeze a device',
+    status: 204,
+  },
+];

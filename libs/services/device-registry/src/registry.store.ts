@@ -1,0 +1,51 @@
+import type { DocumentCollection, DocumentStore } from '@nidus/persistence-core';
+import type { StoredApp } from './resource-spaces/resource-space.schema';
+import type { StoredProduct } from './products/product.schema';
+import type { DeviceLocation, StoredDevice } from './devices/device.schema';
+
+/**
+ * The registry's collections (ARCHITECTURE §3: the service owns them). Products and devices are keyed by record id,
+ * so that marker paging walks them newest first (spec 05 §1.5); their public ids are unique indexes.
+ */
+export interface RegistryStore {
+  readonly apps: DocumentCollection<StoredApp>;
+  readonly products: DocumentCollection<StoredProduct>;
+  readonly devices: DocumentCollection<StoredDevice>;
+  /** `device_id` → project, across projects: a device id is unique in the instance (spec 02 §2.3). */
+  readonly deviceIndex: DocumentCollection<DeviceLocation>;
+}
+
+export const REGISTRY_STORE = Symbol('REGISTRY_STORE');
+
+/** The one tenant of the instance-wide device index. */
+export const instanceTenant = 'instance';
+
+export async function openRegistryStore(documents: DocumentStore): Promise<RegistryStore> {
+  return {
+    apps: await documents.collection<StoredApp>({
+      name: 'registry_apps',
+      indexes: [{ fields: ['app_name'], unique: true }],
+    }),
+    products: await documents.collection<StoredProduct>({
+      name: 'registry_products',
+      indexes: [
+        { fields: ['app_id', 'product_id'], unique: true },
+        { fields: ['app_id', 'name'], unique: true },
+        { fields: ['product_id'] },
+      ],
+    }),
+    devices: await documents.collection<StoredDevice>({
+      name: 'registry_devices',
+      indexes: [
+        { fields: ['device_id'], unique: true },
+        { fields: ['app_id', 'product_id', 'node_id'], unique: true },
+        { fields: ['product_id'] },
+        { fields: ['parent_id'] },
+        { fields: ['root_id'] },
+        { fields: ['node_id'] },
+        { fields: ['device_name'] },
+      ],
+    }),
+    deviceIndex: await documents.collection<DeviceLocation>({ name: 'registry_device_index' }),
+  };
+}
