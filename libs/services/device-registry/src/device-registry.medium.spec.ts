@@ -30,6 +30,9 @@ describe('device-registry over the embedded adapters', () => {
   const deviceEvents: EventEnvelope<DeviceLifecyclePush>[] = [];
   const productEvents: EventEnvelope<ProductLifecyclePush>[] = [];
 
+  let clockOffsetMs = 0;
+  const clock = { now: () => systemClock.now() + clockOffsetMs };
+
   beforeAll(async () => {
     const config = loadConfig({ NIDUS_DATA_DIR: dataDir }, { defaultServices: ['device-registry'] });
     infra = await openInfrastructure(config, silentLogger);
@@ -42,7 +45,7 @@ describe('device-registry over the embedded adapters', () => {
       health,
       healthEndpoint: health,
       bus: infra.bus,
-      clock: systemClock,
+      clock,
       documents: () => infra.documents('device-registry'),
       sessions: () => infra.sessions('device-registry'),
       secrets: new SecretBox(randomBytes(32)),
@@ -307,6 +310,23 @@ describe('device-registry over the embedded adapters', () => {
     expect((await call('DELETE', `/products/meterp?app_id=${spaceId}`)).status).toBe(204);
     expect((await call('PUT', `/apps/${spaceId}`, { app_name: 'plant-b' })).body['app_name']).toBe('plant-b');
     expect((await call('DELETE', `/apps/${spaceId}`)).status).toBe(204);
+  });
+
+  it('takes over a device id whose claim outlived a failed registration', async () => {
+    const documents = await infra.documents('device-registry');
+    const index = await documents.collection<{ project_id: string; record_id: string }>({
+      name: 'registry_device_index',
+    });
+    await index.insert('instance', 'meterp_orphan', { project_id: project, record_id: 'f'.repeat(24) });
+    const body = { node_id: 'orphan', product_id: 'meterp' };
+    expect((await call('POST', '/devices', body)).body['error_code']).toBe('IOTDA.909004'); // could be in flight
+    clockOffsetMs = 120_000;
+    try {
+      expect((await call('POST', '/devices', body)).status).toBe(201);
+    } finally {
+      clockOffsetMs = 0;
+    }
+    expect((await call('GET', '/devices/meterp_orphan')).status).toBe(200);
   });
 
   it('journals its events in the data directory', () => {

@@ -2,7 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { deviceLifecycleChangedV1 } from '@nidus/contracts';
 import { RecordIdGenerator, defaultDeviceId, firstRecordIdAt, generateDeviceSecret } from '@nidus/domain-ids';
 import type { EventBus } from '@nidus/messaging-core';
-import { DuplicateKeyError, type Filter, type IdRange, type StoredDocument } from '@nidus/persistence-core';
+import {
+  DuplicateKeyError,
+  type Filter,
+  type IdRange,
+  type StoredDocument,
+  VersionConflictError,
+} from '@nidus/persistence-core';
 import { CountCache, IotdaApiError, type MarkerPaging, findMarkerPage } from '@nidus/platform-iotda-http';
 import { CLOCK, EVENT_BUS, SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
 import type { SecretBox } from '@nidus/platform-secrets';
@@ -17,6 +23,7 @@ import { type DeviceNames, toDevicePush } from './device.mapper';
 import type { StoredAuth, StoredDevice } from './device.schema';
 
 const maxSubDeviceDepth = 2; // spec 02 §2.3
+const orphanClaimMs = 60_000; // a create takes milliseconds; a claim this old without its device is left over
 
 /** Devices (spec 02 §2.3–§2.4, §3.2; spec 05 §3.3). */
 @Injectable()
@@ -78,10 +85,17 @@ export class DeviceService {
     return { device, names, plainSecret };
   }
 
+  /** By the instance-wide index, then by record id: two key lookups, which every store answers from its key. */
   async find(project: string, deviceId: string): Promise<StoredDocument<StoredDevice>> {
-    const { items } = await this.store.devices.find(project, { device_id: deviceId }, { limit: 1 });
-    if (!items[0]) throw new IotdaApiError('DEVICE_NOT_FOUND', `device_id ${deviceId}`);
-    return items[0];
+    const found = await this.lookup(project, deviceId);
+    if (!found) throw new IotdaApiError('DEVICE_NOT_FOUND', `device_id ${deviceId}`);
+    return found;
+  }
+
+  private async lookup(project: string, deviceId: string): Promise<StoredDocument<StoredDevice> | undefined> {
+    const location = await this.store.deviceIndex.get(instanceTenant, deviceId);
+    if (!location || location.data.project_id !== project) return undefined;
+    return this.store.devices.get(project, location.data.record_id);
   }
 
   async show(project: string, deviceId: string) {
@@ -192,34 +206,45 @@ export class DeviceService {
 
   private async parentOf(project: string, deviceId: string, gatewayId: string | undefined) {
     if (gatewayId === undefined || gatewayId === deviceId) return undefined;
-    const { items } = await this.store.devices.find(project, { device_id: gatewayId }, { limit: 1 });
-    const parent = items[0]?.data;
+    const parent = (await this.lookup(project, gatewayId))?.data;
     if (!parent) throw new IotdaApiError('GATEWAY_NOT_FOUND', `gateway_id ${gatewayId}`);
     if (parent.depth + 1 > maxSubDeviceDepth)
       throw new IotdaApiError('SUBDEVICE_DEPTH_EXCEEDED', `gateway_id ${gatewayId}`);
     return parent;
   }
 
-  /** A device id is unique in the instance, not only in its project (spec 02 §2.3). */
+  /**
+   * A device id is unique in the instance, not only in its project (spec 02 §2.3). A claim whose device never got
+   * stored (the process stopped between the two writes) is taken over once it is a minute old.
+   */
   private async claimDeviceId(project: string, deviceId: string, recordId: string): Promise<void> {
+    const location = { project_id: project, record_id: recordId };
     try {
-      await this.store.deviceIndex.insert(instanceTenant, deviceId, {
-        project_id: project,
-        record_id: recordId,
-      });
+      await this.store.deviceIndex.insert(instanceTenant, deviceId, location);
+      return;
     } catch (error) {
-      if (error instanceof DuplicateKeyError)
-        throw new IotdaApiError('DEVICE_ID_EXISTS', `device_id ${deviceId}`);
-      throw error;
+      if (!(error instanceof DuplicateKeyError)) throw error;
     }
+    const claim = await this.store.deviceIndex.get(instanceTenant, deviceId);
+    const orphaned =
+      claim !== undefined &&
+      this.clock.now() - Date.parse(claim.createdAt) > orphanClaimMs &&
+      !(await this.store.devices.get(claim.data.project_id, claim.data.record_id));
+    const taken = new IotdaApiError('DEVICE_ID_EXISTS', `device_id ${deviceId}`);
+    if (!orphaned) throw taken;
+    await this.store.deviceIndex
+      .replace(instanceTenant, deviceId, location, claim.version)
+      .catch((error: unknown) => {
+        throw error instanceof VersionConflictError ? taken : error; // another create took it over first
+      });
   }
 
   /** Direct children of a gateway, or with `is_cascade_query` every descendant (spec 05 §3.3.2). */
   private async childrenFilter(project: string, query: ListDevicesQuery): Promise<Filter> {
     const gatewayId = query.gateway_id!;
     if (!query.is_cascade_query) return { parent_id: gatewayId };
-    const { items } = await this.store.devices.find(project, { device_id: gatewayId }, { limit: 1 });
-    return items[0]?.data.parent_id === null ? { root_id: gatewayId } : { parent_id: gatewayId };
+    const gateway = await this.lookup(project, gatewayId);
+    return gateway?.data.parent_id === null ? { root_id: gatewayId } : { parent_id: gatewayId };
   }
 
   private async namesFor(project: string, devices: readonly StoredDevice[]): Promise<DeviceNames> {
