@@ -45,3 +45,4 @@ export async function probeHealth(check: () => Promise<HealthStatus>): Promise<H
     return { ok: false, detail: errorMessage(error) };
   }
 }
+export { TtlCache } from './ttl-cache';

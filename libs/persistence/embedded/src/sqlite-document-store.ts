@@ -35,8 +35,9 @@ interface Row {
 
 /**
  * The embedded document store: one SQLite file per service under the data directory (better-sqlite3, WAL,
- * synchronous=FULL so a committed write survives a crash, group commit so that costs one flush per batch). A collection is a table keyed by (tenant, id) with the
- * document as JSON; indexes are expression indexes on json_extract of the indexed paths, led by the tenant.
+ * synchronous=FULL so a committed write survives a crash, group commit so that costs one flush per batch). A
+ * collection is a table keyed by (tenant, id) with the document as JSON; indexes are expression indexes on
+ * json_extract of the indexed paths, led by the tenant.
  */
 export class SqliteDocumentStore implements DocumentStore {
   private readonly db: Database.Database;

@@ -1,5 +1,7 @@
+import { z } from 'zod';
 import type { DocumentCollection, Filter, IdRange } from '@nidus/persistence-core';
 import { cursor } from '@nidus/persistence-core';
+import { TtlCache } from '@nidus/ports';
 import { IotdaApiError } from './iotda-api.error';
 
 /** Marker paging of spec 05 §1.5: newest first, `limit` 1–50 (default 10), `offset` 0–500 after `marker`. */
@@ -10,16 +12,25 @@ export interface MarkerPaging {
 }
 
 const MARKER = /^[0-9a-f]{24}$/;
-export const maxMarker = 'ffffffffffffffffffffffff';
+const maxMarker = 'ffffffffffffffffffffffff';
+const limits = { limit: { min: 1, max: 50, default: 10 }, offset: { min: 0, max: 500, default: 0 } } as const;
+
+/** The paging parameters as the OpenAPI document describes them; `markerPagingOf` checks the same bounds. */
+export const markerPagingQuerySchema = z.object({
+  limit: z.number().int().min(limits.limit.min).max(limits.limit.max).default(limits.limit.default),
+  marker: z.string().regex(MARKER).default(maxMarker),
+  offset: z.number().int().min(limits.offset.min).max(limits.offset.max).default(limits.offset.default),
+});
 
 /** Reads `limit`, `marker` and `offset` from a query, with the error codes spec 05 §1.6.3 gives each. */
 export function markerPagingOf(query: Record<string, unknown>): MarkerPaging {
-  const limit = intParam(query['limit'], 10);
-  if (limit === undefined || limit < 1 || limit > 50)
-    throw new IotdaApiError('LIMIT_OUT_OF_RANGE', 'limit: from 1 to 50.');
-  const offset = intParam(query['offset'], 0);
-  if (offset === undefined || offset < 0 || offset > 500)
-    throw new IotdaApiError('INVALID_PARAMETER', 'offset: from 0 to 500.');
+  const { limit: l, offset: o } = limits;
+  const limit = intParam(query['limit'], l.default);
+  if (limit === undefined || limit < l.min || limit > l.max)
+    throw new IotdaApiError('LIMIT_OUT_OF_RANGE', `limit: from ${l.min} to ${l.max}.`);
+  const offset = intParam(query['offset'], o.default);
+  if (offset === undefined || offset < o.min || offset > o.max)
+    throw new IotdaApiError('INVALID_PARAMETER', `offset: from ${o.min} to ${o.max}.`);
   const marker = query['marker'] ?? maxMarker;
   if (typeof marker !== 'string' || !MARKER.test(marker))
     throw new IotdaApiError('INVALID_PARAMETER', 'marker: 24 hexadecimal characters.');
@@ -37,35 +48,18 @@ function intParam(value: unknown, fallback: number): number | undefined {
  * owner forgets a tenant's totals when it writes to the collection; other replicas' writes show within `ttlMs`.
  */
 export class CountCache {
-  /** The count, or the one query computing it: concurrent lists wait for it rather than each counting. */
-  private readonly entries = new Map<string, { count: Promise<number>; until: number }>();
+  private readonly totals: TtlCache<number>;
 
-  constructor(
-    private readonly now: () => number,
-    private readonly ttlMs = 2_000,
-    private readonly maxEntries = 10_000,
-  ) {}
+  constructor(now: () => number, ttlMs = 2_000, maxEntries = 10_000) {
+    this.totals = new TtlCache(now, ttlMs, maxEntries);
+  }
 
   async count(tenant: string, key: string, load: () => Promise<number>): Promise<number> {
-    const id = `${tenant}\u0000${key}`;
-    const hit = this.entries.get(id);
-    if (hit && hit.until > this.now()) return hit.count;
-    if (this.entries.size >= this.maxEntries) this.entries.clear();
-    const count = load();
-    const entry = { count, until: Infinity };
-    this.entries.set(id, entry);
-    try {
-      await count;
-      entry.until = this.now() + this.ttlMs;
-    } catch (error) {
-      if (this.entries.get(id) === entry) this.entries.delete(id);
-      throw error;
-    }
-    return count;
+    return (await this.totals.get(`${tenant}\u0000${key}`, load))!;
   }
 
   forget(tenant: string): void {
-    for (const id of this.entries.keys()) if (id.startsWith(`${tenant}\u0000`)) this.entries.delete(id);
+    this.totals.forgetPrefix(`${tenant}\u0000`);
   }
 }
 

@@ -160,12 +160,12 @@ export class ProcessHost {
     let internalUrl: string | undefined;
     if (port !== undefined) {
       await app.listen(port, this.config.bindHost);
-      const address = (app.getHttpServer() as Server).address() as AddressInfo;
+      const address = server.address() as AddressInfo;
       url = `http://${displayHost(this.config.bindHost)}:${address.port}`;
       internalUrl = `http://${loopbackOf(this.config.bindHost)}:${address.port}`;
     } else if (options.internal) {
       await app.listen(0, '127.0.0.1');
-      internalUrl = `http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`;
+      internalUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     }
     const handler = app.getHttpAdapter().getInstance() as InProcessHandler;
     this.served.push({

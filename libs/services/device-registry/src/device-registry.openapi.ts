@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { V5Operation } from '@nidus/platform-iotda-http';
+import { type V5Operation, markerPagingQuerySchema } from '@nidus/platform-iotda-http';
 import {
   addDeviceSchema,
   deviceSchema,
@@ -25,14 +25,6 @@ import {
   updateApplicationSchema,
 } from './resource-spaces/resource-space.dto';
 
-const paging = z.object({
-  limit: z.number().int().min(1).max(50).default(10),
-  marker: z
-    .string()
-    .regex(/^[0-9a-f]{24}$/)
-    .default('ffffffffffffffffffffffff'),
-  offset: z.number().int().min(0).max(500).default(0),
-});
 const page = z.object({ count: z.number().int(), marker: z.string().nullable() });
 
 /** The v5 operations device-registry serves (spec 05 §3.1–§3.3); the api merges them into its OpenAPI document. */
@@ -94,7 +86,7 @@ export const deviceRegistryOperations: readonly V5Operation[] = [
     operationId: 'list_products',
     summary: 'List products',
     status: 200,
-    query: listProductsQuerySchema.extend(paging.shape),
+    query: listProductsQuerySchema.extend(markerPagingQuerySchema.shape),
     response: z.object({ products: z.array(productSummarySchema), page }),
   },
   {
@@ -138,7 +130,7 @@ export const deviceRegistryOperations: readonly V5Operation[] = [
     operationId: 'list_devices',
     summary: 'List devices',
     status: 200,
-    query: listDevicesQuerySchema.extend(paging.shape),
+    query: listDevicesQuerySchema.extend(markerPagingQuerySchema.shape),
     response: z.object({ devices: z.array(deviceSummarySchema), page }),
   },
   {

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { DocumentCollection } from '@nidus/persistence-core';
-import { DuplicateKeyError, VersionConflictError } from '@nidus/persistence-core';
+import { type DocumentCollection, DuplicateKeyError, VersionConflictError } from '@nidus/persistence-core';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
+import { TtlCache } from '@nidus/ports';
 import type {
   IssuedCredentials,
   Principal,
@@ -23,7 +23,6 @@ export interface ApiStore {
 export const instanceTenant = 'instance';
 
 const cacheTtlMs = 30_000; // a disabled key or token stops working within this
-const maxCached = 10_000; // keys or tokens remembered at once
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** Random text from `alphabet` (rejection sampling keeps it uniform). */
@@ -51,15 +50,20 @@ export const newCredential = {
 /** Access keys and tokens of the application API (spec 05 §2, §2.8; spec 04 §5.7 in its simplest form). */
 @Injectable()
 export class CredentialService {
-  private readonly keys = new Map<string, { key: StoredAccessKey; plain: string; until: number }>();
-  private readonly tokens = new Map<string, { principal: Principal; until: number }>();
+  /** Every signed request asks for its key, every token request for its token: both are remembered briefly. */
+  private readonly keys: TtlCache<{ key: StoredAccessKey; plain: string }>;
+  private readonly tokens: TtlCache<Principal>;
 
   constructor(
     @Inject(API_STORE) private readonly store: ApiStore,
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
-  ) {}
+  ) {
+    const now = () => runtime.clock.now();
+    this.keys = new TtlCache(now, cacheTtlMs);
+    this.tokens = new TtlCache(now, cacheTtlMs);
+  }
 
-  /** The SK of an access key, or undefined if unknown (cached briefly: every signed request asks). */
+  /** The SK of an access key, or undefined if unknown. */
   async secretOf(accessKey: string): Promise<string | undefined> {
     return (await this.accessKey(accessKey))?.plain;
   }
@@ -69,17 +73,12 @@ export class CredentialService {
     return found && { projectId: found.key.project_id, admin: found.key.admin };
   }
 
-  async principalOfToken(token: string): Promise<Principal | undefined> {
+  principalOfToken(token: string): Promise<Principal | undefined> {
     const id = tokenHash(token);
-    const now = this.runtime.clock.now();
-    const cached = this.tokens.get(id);
-    if (cached && cached.until > now) return cached.principal;
-    const doc = await this.store.tokens.get(instanceTenant, id);
-    if (!doc) return undefined;
-    const principal = { projectId: doc.data.project_id, admin: doc.data.admin };
-    if (this.tokens.size >= maxCached) this.tokens.clear();
-    this.tokens.set(id, { principal, until: now + cacheTtlMs });
-    return principal;
+    return this.tokens.get(id, async () => {
+      const doc = await this.store.tokens.get(instanceTenant, id);
+      return doc && { projectId: doc.data.project_id, admin: doc.data.admin };
+    });
   }
 
   /** A new project with its own (non-admin) access key and token, each shown once. */
@@ -121,12 +120,13 @@ export class CredentialService {
       created_at: this.runtime.clock.now(),
     };
     await this.upsert(this.store.accessKeys, accessKey, key);
-    this.keys.delete(accessKey);
+    this.keys.forget(accessKey);
   }
 
   async putToken(token: string, projectId: string, admin: boolean): Promise<void> {
     const doc: StoredToken = { project_id: projectId, admin, created_at: this.runtime.clock.now() };
     await this.upsert(this.store.tokens, tokenHash(token), doc);
+    this.tokens.forget(tokenHash(token));
   }
 
   private async upsert<T extends object>(
@@ -147,18 +147,10 @@ export class CredentialService {
     }
   }
 
-  private async accessKey(accessKey: string) {
-    const now = this.runtime.clock.now();
-    const cached = this.keys.get(accessKey);
-    if (cached && cached.until > now) return cached;
-    const doc = await this.store.accessKeys.get(instanceTenant, accessKey);
-    if (!doc) return undefined;
-    const entry = {
-      key: doc.data,
-      plain: this.runtime.secrets.open(doc.data.secret),
-      until: now + cacheTtlMs,
-    };
-    this.keys.set(accessKey, entry);
-    return entry;
+  private accessKey(accessKey: string) {
+    return this.keys.get(accessKey, async () => {
+      const doc = await this.store.accessKeys.get(instanceTenant, accessKey);
+      return doc && { key: doc.data, plain: this.runtime.secrets.open(doc.data.secret) };
+    });
   }
 }

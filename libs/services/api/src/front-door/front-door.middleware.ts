@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import { IotdaApiError, sendIotdaError } from '@nidus/platform-iotda-http';
-import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
+import { SERVICE_RUNTIME, type ServiceRuntime, jsonBodyLimit } from '@nidus/platform-runtime';
 import type { Principal } from '../credentials/credential.schema';
 import { CredentialService } from '../credentials/credential.service';
 import { Authenticator } from './authenticator';
-import { Forwarder } from './forwarder';
+import { Forwarder, parseJsonBody } from './forwarder';
 import { V5Router } from './v5-routes';
 
-const maxBodyBytes = 1024 * 1024; // a product model may be 500 KB (spec 02 §2.1)
 const V5_PATH = /^\/v5\/iot\/([^/]+)(\/.*)?$/;
 const PROJECT_PLACEHOLDERS = new Set(['{project_id}', '%7Bproject_id%7D', '%7bproject_id%7d']); // spec 05 §1.1 rule 3
 
@@ -89,8 +88,8 @@ export class FrontDoorMiddleware implements NestMiddleware<IncomingMessage, Serv
     if (req.method === 'GET') {
       answer = { projects: await this.credentials.listProjects() };
     } else if (req.method === 'POST') {
-      const parsed = parseJson(body) as { name?: unknown };
-      const name = typeof parsed.name === 'string' && parsed.name.length <= 64 ? parsed.name : 'project';
+      const parsed = parseJsonBody(body, 'application/json') as { name?: unknown } | undefined;
+      const name = typeof parsed?.name === 'string' && parsed.name.length <= 64 ? parsed.name : 'project';
       answer = await this.credentials.createProject(name);
       res.statusCode = 201;
     } else {
@@ -106,17 +105,6 @@ function splitOnce(text: string, separator: string): [string, string] {
   return i < 0 ? [text, ''] : [text.slice(0, i), text.slice(i + 1)];
 }
 
-function parseJson(body: Buffer): Record<string, unknown> {
-  if (body.length === 0) return {};
-  try {
-    const value: unknown = JSON.parse(body.toString('utf8'));
-    if (value !== null && typeof value === 'object') return value as Record<string, unknown>;
-  } catch {
-    // answered below
-  }
-  throw new IotdaApiError('MALFORMED_REQUEST', 'The body is not a JSON object.');
-}
-
 /** The exact request bytes: the signature covers them (spec 05 §2.3). */
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -124,10 +112,10 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maxBodyBytes) {
+      if (size > jsonBodyLimit) {
         req.removeAllListeners('data');
         req.resume();
-        reject(new IotdaApiError('INVALID_PARAMETER', `The request body exceeds ${maxBodyBytes} bytes.`));
+        reject(new IotdaApiError('INVALID_PARAMETER', `The request body exceeds ${jsonBodyLimit} bytes.`));
       } else chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));

@@ -62,19 +62,27 @@ export function toDeviceObject(d: StoredDevice, names: DeviceNames): DeviceObjec
   };
 }
 
-export function toDevicePush(
-  event: DeviceLifecyclePush['event'],
+/** The `device` / `create` or `update` push body (spec 03 §6.4.7): the device object. */
+export function toDeviceChangedPush(
+  event: 'create' | 'update',
   d: StoredDevice,
   names: DeviceNames,
   now: number,
 ): DeviceLifecyclePush {
-  const event_time = formatCompactUtc(now);
-  if (event !== 'delete')
-    return { resource: 'device', event, event_time, notify_data: { body: toDeviceObject(d, names) } };
   return {
     resource: 'device',
     event,
-    event_time,
+    event_time: formatCompactUtc(now),
+    notify_data: { body: toDeviceObject(d, names) },
+  };
+}
+
+/** The `device` / `delete` push body (spec 03 §6.4.7): the device named in the header, an empty body. */
+export function toDeviceDeletedPush(d: StoredDevice, now: number): DeviceLifecyclePush {
+  return {
+    resource: 'device',
+    event: 'delete',
+    event_time: formatCompactUtc(now),
     notify_data: {
       header: {
         app_id: d.app_id,

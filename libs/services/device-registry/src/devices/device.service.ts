@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { deviceLifecycleChangedV1 } from '@nidus/contracts';
+import { type DeviceLifecyclePush, deviceLifecycleChangedV1 } from '@nidus/contracts';
 import { RecordIdGenerator, defaultDeviceId, firstRecordIdAt, generateDeviceSecret } from '@nidus/domain-ids';
 import type { EventBus } from '@nidus/messaging-core';
 import {
@@ -19,7 +19,7 @@ import { publishLifecycle } from '../registry.events';
 import { REGISTRY_STORE, type RegistryStore, instanceTenant } from '../registry.store';
 import { ResourceSpaceService } from '../resource-spaces/resource-space.service';
 import type { AddDevice, ListDevicesQuery, ResetSecret, UpdateDevice } from './device.dto';
-import { type DeviceNames, toDevicePush } from './device.mapper';
+import { type DeviceNames, toDeviceChangedPush, toDeviceDeletedPush } from './device.mapper';
 import type { StoredAuth, StoredDevice } from './device.schema';
 
 const maxSubDeviceDepth = 2; // spec 02 §2.3
@@ -81,7 +81,7 @@ export class DeviceService {
     }
     this.counts.forget(project);
     const names = await this.namesFor(project, [device]);
-    await this.publish(project, 'create', device, names);
+    await this.publish(project, device, toDeviceChangedPush('create', device, names, this.clock.now()));
     return { device, names, plainSecret };
   }
 
@@ -146,7 +146,7 @@ export class DeviceService {
     await this.store.devices.delete(project, current.id);
     await this.store.deviceIndex.delete(instanceTenant, deviceId);
     this.counts.forget(project);
-    await this.publish(project, 'delete', current.data, await this.namesFor(project, [current.data]));
+    await this.publish(project, current.data, toDeviceDeletedPush(current.data, this.clock.now()));
   }
 
   /** A new primary or secondary secret, given or generated, returned once (spec 05 §3.3.6). */
@@ -182,7 +182,7 @@ export class DeviceService {
     await this.store.devices.replace(project, current.id, device, current.version);
     this.counts.forget(project); // a filter may match the device now, or no longer
     const names = await this.namesFor(project, [device]);
-    await this.publish(project, 'update', device, names);
+    await this.publish(project, device, toDeviceChangedPush('update', device, names, this.clock.now()));
     return { device, names };
   }
 
@@ -264,17 +264,12 @@ export class DeviceService {
     };
   }
 
-  private async publish(
-    project: string,
-    event: 'create' | 'update' | 'delete',
-    d: StoredDevice,
-    names: DeviceNames,
-  ) {
+  private async publish(project: string, d: StoredDevice, data: DeviceLifecyclePush) {
     await publishLifecycle(this.bus, deviceLifecycleChangedV1, {
       subject: d.device_id,
       tenant: project,
       appid: d.app_id,
-      data: toDevicePush(event, d, names, this.clock.now()),
+      data,
     });
   }
 }

@@ -5,11 +5,10 @@ import type { EventBus } from '@nidus/messaging-core';
 import { DuplicateKeyError, type Filter, type StoredDocument } from '@nidus/persistence-core';
 import { IotdaApiError, type MarkerPaging, findMarkerPage } from '@nidus/platform-iotda-http';
 import { CLOCK, EVENT_BUS } from '@nidus/platform-runtime';
-import type { Clock } from '@nidus/ports';
-import { NamesCache } from '../names.cache';
+import { type Clock, TtlCache } from '@nidus/ports';
 import { publishLifecycle } from '../registry.events';
 import { REGISTRY_STORE, type RegistryStore } from '../registry.store';
-import { ResourceSpaceService } from '../resource-spaces/resource-space.service';
+import { ResourceSpaceService, namesTtlMs } from '../resource-spaces/resource-space.service';
 import type { AddProduct, ListProductsQuery, UpdateProduct } from './product.dto';
 import { toProductPush } from './product.mapper';
 import type { StoredProduct } from './product.schema';
@@ -18,7 +17,7 @@ import type { StoredProduct } from './product.schema';
 @Injectable()
 export class ProductService {
   private readonly ids: RecordIdGenerator;
-  private readonly names: NamesCache;
+  private readonly names: TtlCache<string>;
 
   constructor(
     @Inject(REGISTRY_STORE) private readonly store: RegistryStore,
@@ -27,7 +26,7 @@ export class ProductService {
     private readonly spaces: ResourceSpaceService,
   ) {
     this.ids = new RecordIdGenerator(clock);
-    this.names = new NamesCache(() => clock.now());
+    this.names = new TtlCache(() => clock.now(), namesTtlMs);
   }
 
   /** The name of a product, for answers about its devices. */

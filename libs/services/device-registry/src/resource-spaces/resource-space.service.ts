@@ -3,8 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DuplicateKeyError, type Filter } from '@nidus/persistence-core';
 import { IotdaApiError } from '@nidus/platform-iotda-http';
 import { CLOCK } from '@nidus/platform-runtime';
-import type { Clock } from '@nidus/ports';
-import { NamesCache } from '../names.cache';
+import { type Clock, TtlCache } from '@nidus/ports';
 import { REGISTRY_STORE, type RegistryStore } from '../registry.store';
 import type { StoredApp } from './resource-space.schema';
 
@@ -12,18 +11,23 @@ import type { StoredApp } from './resource-space.schema';
 export const maxResourceSpaces = 10;
 export const defaultAppName = 'DefaultApp';
 
+// Names that answers carry beside ids, remembered for 5 s: show_device would otherwise read the space (and the
+// product) on every call. This replica forgets a name as soon as it changes it; another replica's change shows
+// within the 5 s.
+export const namesTtlMs = 5_000;
+
 /** Resource spaces (spec 04 §3, spec 05 §3.1): one default per project, created on first use, never deleted. */
 @Injectable()
 export class ResourceSpaceService {
   /** Projects whose default space is known to exist (it is never deleted, so this cannot go stale). */
   private readonly ensured = new Set<string>();
-  private readonly appNames: NamesCache;
+  private readonly appNames: TtlCache<string>;
 
   constructor(
     @Inject(REGISTRY_STORE) private readonly store: RegistryStore,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    this.appNames = new NamesCache(() => clock.now());
+    this.appNames = new TtlCache(() => clock.now(), namesTtlMs);
   }
 
   /** The default space's id is derived from the project, so concurrent first requests create it once. */
