@@ -63,6 +63,18 @@ const depConstraints = [
     bannedExternalImports: [otelSdk, ...infraClients],
   },
   {
+    // The shared device pipeline: framework-free, over ports; services wire it into their transports.
+    sourceTag: 'type:gateway-kit',
+    onlyDependOnLibsWithTags: [
+      'type:contracts',
+      'type:port',
+      'type:domain',
+      'type:protocol',
+      'type:platform',
+    ],
+    bannedExternalImports: [nest, otelSdk, ...infraClients],
+  },
+  {
     sourceTag: 'type:testing',
     onlyDependOnLibsWithTags: ['type:contracts', 'type:port', 'type:testing'],
     bannedExternalImports: [otelSdk, ...infraClients],

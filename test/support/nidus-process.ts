@@ -10,6 +10,7 @@ const entries = {
   platform: 'dist/apps/platform/apps/platform/src/main.js',
   api: 'dist/apps/api/apps/api/src/main.js',
   'device-registry': 'dist/apps/device-registry/apps/device-registry/src/main.js',
+  'mqtt-gateway': 'dist/apps/mqtt-gateway/apps/mqtt-gateway/src/main.js',
 } as const;
 export type App = keyof typeof entries;
 
@@ -45,11 +46,22 @@ export class NidusProcess {
     this.exited = new Promise((r) => child.once('exit', (code) => r(code)));
   }
 
-  /** Starts an app with exactly `env` (plus PATH): no inherited NIDUS_* setting leaks in. */
+  /**
+   * Starts an app with exactly `env` (plus PATH): no inherited NIDUS_* setting leaks in. The MQTT listeners are off
+   * unless `env` gives them ports: tests run side by side and must not compete for 1883.
+   */
   static start(app: App, env: Record<string, string>): NidusProcess {
     const child = spawn(process.execPath, [join(root, entries[app])], {
       cwd: root,
-      env: { PATH: process.env['PATH'] ?? '', NIDUS_BIND_HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        NIDUS_BIND_HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+        MQTT_PORT: '0',
+        MQTTS_PORT: '0',
+        MQTT_WS_PORT: '0',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new NidusProcess(child);

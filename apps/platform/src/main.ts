@@ -2,12 +2,14 @@ import { type ServiceName } from '@nidus/platform-config';
 import { ProcessHost, type ServiceFactory, configOrExit } from '@nidus/platform-runtime';
 import { createApi } from '@nidus/service-api';
 import { createDeviceRegistry } from '@nidus/service-device-registry';
+import { createMqttGateway } from '@nidus/service-mqtt-gateway';
 
 // Nidus in one process: every service (or the NIDUS_SERVICES subset) as its own Nest application over shared
 // adapters — embedded ones by default (README.md, "Configuration"). The API service is the front door: its port
 // (API_HTTP_PORT, 8080) answers /health for the whole process.
 const services: Partial<Record<ServiceName, ServiceFactory>> = {
   'device-registry': createDeviceRegistry,
+  'mqtt-gateway': createMqttGateway,
   api: createApi, // last: it starts taking requests once the services behind it are up
 };
 

@@ -9,6 +9,14 @@ export {
   deviceStatusChangedV1,
   deviceLifecycleChangedV1,
   productLifecycleChangedV1,
+  deviceEventReportedV1,
+  deviceInfoReportedV1,
+  deviceLogReportedV1,
+  deviceOtaReportedV1,
+  deviceFileRequestedV1,
+  gatewaySubDevicesRequestedV1,
+  deviceDownlinkRespondedV1,
+  deviceShadowRequestedV1,
   isTopicName,
   topicRegistry,
 } from './topics';
@@ -32,3 +40,44 @@ export {
 } from './iotda-push';
 export { type IotdaErrorBody, type IotdaErrorSpec, type IotdaErrorSymbol, iotdaErrors } from './iotda-errors';
 export { formatCompactUtc, formatMillisUtc, parseCompactUtc } from './iotda-time';
+export {
+  type DeviceEventReported,
+  type DeviceInfoReported,
+  type DeviceLogReported,
+  type DownlinkResponded,
+  type ShadowRequested,
+  deviceEventReportedSchema,
+  deviceInfoReportedSchema,
+  deviceLogReportedSchema,
+  downlinkRespondedSchema,
+  shadowRequestedSchema,
+} from './device-events';
+export {
+  type EventEnvelopePayload,
+  type GatewayPropertyReportPayload,
+  type PropertyReportPayload,
+  type ServiceEvent,
+  commandResponsePayloadSchema,
+  deviceInfoParasSchema,
+  eventEnvelopePayloadSchema,
+  gatewayPropertyReportPayloadSchema,
+  logReportParasSchema,
+  maxGatewayBatchDevices,
+  propertiesGetResponsePayloadSchema,
+  propertiesSetResponsePayloadSchema,
+  propertyReportPayloadSchema,
+  serviceEventSchema,
+  shadowGetPayloadSchema,
+  timeSyncRequestParasSchema,
+} from './device-payloads';
+export { type SystemEventRoute, isSystemService, systemEventRoute, systemEventRoutes } from './system-events';
+export {
+  type DeviceAccess,
+  type DeviceAccessLookup,
+  type ProductAccess,
+  deviceAccessAnswerSchema,
+  deviceAccessLookupSchema,
+  deviceAccessSchema,
+  maxDeviceAccessLookup,
+  productAccessSchema,
+} from './device-access';

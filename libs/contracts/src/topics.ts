@@ -1,5 +1,12 @@
 import type { z } from 'zod';
 import {
+  deviceEventReportedSchema,
+  deviceInfoReportedSchema,
+  deviceLogReportedSchema,
+  downlinkRespondedSchema,
+  shadowRequestedSchema,
+} from './device-events';
+import {
   deviceLifecyclePushSchema,
   messageReportPushSchema,
   productLifecyclePushSchema,
@@ -81,6 +88,64 @@ export const productLifecycleChangedV1 = defineTopic({
     'A product (with its model) was created, updated or deleted; data is the IoTDA product/create|update|delete push body.',
 });
 
+export const deviceEventReportedV1 = defineTopic({
+  name: 'iot.device.event-reported.v1',
+  type: 'iotda.device.event.reported.v1',
+  schema: deviceEventReportedSchema,
+  description: 'A device reported a product-model event on events/up (spec 01 §3.3).',
+});
+
+export const deviceInfoReportedV1 = defineTopic({
+  name: 'iot.device.info-reported.v1',
+  type: 'iotda.device.info.reported.v1',
+  schema: deviceInfoReportedSchema,
+  description: 'A device reported its SDK, software and firmware versions ($sdk_info, spec 01 §4.2).',
+});
+
+export const deviceLogReportedV1 = defineTopic({
+  name: 'iot.device.log-reported.v1',
+  type: 'iotda.device.log.reported.v1',
+  schema: deviceLogReportedSchema,
+  description: 'A device reported a log entry ($log / log_report, spec 01 §4.1.2).',
+});
+
+export const deviceOtaReportedV1 = defineTopic({
+  name: 'iot.device.ota-reported.v1',
+  type: 'iotda.device.ota.reported.v1',
+  schema: deviceEventReportedSchema,
+  description: 'A device reported its versions or upgrade progress ($ota, spec 01 §4.5).',
+});
+
+export const deviceFileRequestedV1 = defineTopic({
+  name: 'iot.device.file-requested.v1',
+  type: 'iotda.device.file.requested.v1',
+  schema: deviceEventReportedSchema,
+  description: 'A device asked for a file URL or reported a transfer result ($file_manager, spec 01 §4.4).',
+});
+
+export const gatewaySubDevicesRequestedV1 = defineTopic({
+  name: 'iot.gateway.sub-devices-requested.v1',
+  type: 'iotda.gateway.sub-devices.requested.v1',
+  schema: deviceEventReportedSchema,
+  description:
+    'A gateway asked to sync, add, delete or update sub-devices, or reported their status or a scan ($sub_device_manager, $sub_device_discovery; spec 01 §4.6).',
+});
+
+export const deviceDownlinkRespondedV1 = defineTopic({
+  name: 'iot.device.downlink-responded.v1',
+  type: 'iotda.device.downlink.responded.v1',
+  schema: downlinkRespondedSchema,
+  description:
+    'A device answered a command, a property set or a property get (spec 01 §4.7.3, §4.7.4, §4.9).',
+});
+
+export const deviceShadowRequestedV1 = defineTopic({
+  name: 'iot.device.shadow-requested.v1',
+  type: 'iotda.device.shadow.requested.v1',
+  schema: shadowRequestedSchema,
+  description: 'A device asked for its shadow (spec 01 §4.7.5).',
+});
+
 /** Every published topic. A topic here has a golden fixture in libs/contracts/fixtures and a page in docs/contracts. */
 export const topicRegistry: readonly TopicDefinition[] = [
   devicePropertyReportedV1,
@@ -88,4 +153,12 @@ export const topicRegistry: readonly TopicDefinition[] = [
   deviceStatusChangedV1,
   deviceLifecycleChangedV1,
   productLifecycleChangedV1,
+  deviceEventReportedV1,
+  deviceInfoReportedV1,
+  deviceLogReportedV1,
+  deviceOtaReportedV1,
+  deviceFileRequestedV1,
+  gatewaySubDevicesRequestedV1,
+  deviceDownlinkRespondedV1,
+  deviceShadowRequestedV1,
 ];

@@ -5,6 +5,7 @@ export {
   type KafkaConfig,
   type LoadOptions,
   type LogLevel,
+  type MqttConfig,
   type PlatformConfig,
   httpPortKey,
   serviceUrlKey,

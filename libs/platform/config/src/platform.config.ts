@@ -32,6 +32,26 @@ export interface PlatformConfig {
   readonly admin: AdminOverrides;
   /** Largest accepted |server time − X-Sdk-Date| of a signed API request, in seconds (spec 05 §2.5). */
   readonly apiMaxClockSkewS: number;
+  readonly mqtt: MqttConfig;
+}
+
+/** The MQTT device gateway (spec 01 §2.6, spec 04 §1.3.2). Ports 0 turn a listener off. */
+export interface MqttConfig {
+  readonly port: number;
+  readonly tlsPort: number;
+  readonly wsPort: number;
+  /** PEM files of the MQTTS server certificate; unset: a development CA and certificate in `<dataDir>/tls`. */
+  readonly tlsCertFile?: string;
+  readonly tlsKeyFile?: string;
+  /** Accepted keepalive, in seconds (spec 01 §2.6.6 [Rec]: 30–1200). */
+  readonly keepaliveMinS: number;
+  readonly keepaliveMaxS: number;
+  /** Hours a sign-type-1 timestamp may be from now (spec 01 §2.6.4 [Rec]: 2). */
+  readonly timestampWindowH: number;
+  /** Largest MQTT packet accepted, in bytes; a larger one closes the connection. */
+  readonly maxPacketBytes: number;
+  /** FC-4 upstream byte rate of one connection, bytes/s (spec 04 L-9: 3072); 0 turns it off. */
+  readonly connectionBytesPerS: number;
 }
 
 export interface AdminOverrides {
@@ -113,6 +133,16 @@ const envSchema = z.object({
   NIDUS_ADMIN_SK: z.string().min(16, 'at least 16 characters').max(128).optional(),
   NIDUS_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').max(512).optional(),
   API_AUTH_MAX_SKEW_S: positiveInt.max(86_400).default(900),
+  MQTT_PORT: port.default(1883),
+  MQTTS_PORT: port.default(8883),
+  MQTT_WS_PORT: port.default(8083),
+  MQTT_TLS_CERT_FILE: z.string().min(1).optional(),
+  MQTT_TLS_KEY_FILE: z.string().min(1).optional(),
+  MQTT_KEEPALIVE_MIN_S: z.coerce.number().int().min(0).max(65_535).default(30),
+  MQTT_KEEPALIVE_MAX_S: z.coerce.number().int().min(1).max(65_535).default(1200),
+  MQTT_TIMESTAMP_WINDOW_H: z.coerce.number().int().min(0).max(240).default(2),
+  MQTT_MAX_PACKET_BYTES: positiveInt.max(268_435_455).default(1_048_576 + 1024),
+  MQTT_CONNECTION_BYTES_PER_S: z.coerce.number().int().min(0).default(3072),
 });
 
 /** `<SERVICE>_HTTP_PORT`, e.g. `API_HTTP_PORT`, `DEVICE_REGISTRY_HTTP_PORT` (STYLE names). */
@@ -211,6 +241,18 @@ export function loadConfig(env: Env, options: LoadOptions): PlatformConfig {
       ...(e.NIDUS_ADMIN_TOKEN ? { token: e.NIDUS_ADMIN_TOKEN } : {}),
     },
     apiMaxClockSkewS: e.API_AUTH_MAX_SKEW_S,
+    mqtt: {
+      port: e.MQTT_PORT,
+      tlsPort: e.MQTTS_PORT,
+      wsPort: e.MQTT_WS_PORT,
+      ...(e.MQTT_TLS_CERT_FILE ? { tlsCertFile: resolve(e.MQTT_TLS_CERT_FILE) } : {}),
+      ...(e.MQTT_TLS_KEY_FILE ? { tlsKeyFile: resolve(e.MQTT_TLS_KEY_FILE) } : {}),
+      keepaliveMinS: e.MQTT_KEEPALIVE_MIN_S,
+      keepaliveMaxS: e.MQTT_KEEPALIVE_MAX_S,
+      timestampWindowH: e.MQTT_TIMESTAMP_WINDOW_H,
+      maxPacketBytes: e.MQTT_MAX_PACKET_BYTES,
+      connectionBytesPerS: e.MQTT_CONNECTION_BYTES_PER_S,
+    },
   };
 }
 
@@ -232,6 +274,10 @@ function checkDependentKeys(e: z.infer<typeof envSchema>, problems: string[]): v
   // Without a data directory of its own, a deployment must share one key and one token among its processes.
   if (e.NIDUS_STORE === 'mongo' && !e.NIDUS_SECRET_KEY)
     problems.push('NIDUS_SECRET_KEY: required when NIDUS_STORE=mongo (generate one: openssl rand -hex 32)');
+  if ((e.MQTT_TLS_CERT_FILE === undefined) !== (e.MQTT_TLS_KEY_FILE === undefined))
+    problems.push('MQTT_TLS_CERT_FILE, MQTT_TLS_KEY_FILE: set both or neither');
+  if (e.MQTT_KEEPALIVE_MIN_S > e.MQTT_KEEPALIVE_MAX_S)
+    problems.push('MQTT_KEEPALIVE_MIN_S: above MQTT_KEEPALIVE_MAX_S');
   if ((e.NIDUS_ADMIN_AK === undefined) !== (e.NIDUS_ADMIN_SK === undefined))
     problems.push('NIDUS_ADMIN_AK, NIDUS_ADMIN_SK: set both or neither');
 }

@@ -2,6 +2,7 @@ export { IotdaApiError } from './iotda-api.error';
 export { IotdaExceptionFilter, sendIotdaError } from './iotda-exception.filter';
 export { IotdaHttpModule } from './iotda-http.module';
 export { InternalCallGuard, internalHeaders } from './internal-call.guard';
+export { InternalClient, ServiceCallError } from './internal-client';
 export { compactTime, descriptionText, identifier, nameText, queryBoolean } from './iotda-fields';
 export {
   CountCache,

@@ -1,3 +1,8 @@
 export { createLogger } from './logger';
-export { createMetricsRegistry, httpRequestMetrics } from './metrics';
+export {
+  type DeviceGatewayMetrics,
+  createMetricsRegistry,
+  deviceGatewayMetrics,
+  httpRequestMetrics,
+} from './metrics';
 export type { Registry as MetricsRegistry } from 'prom-client';

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * One Prometheus registry per process, created by the app and handed to every service: no global registry
@@ -43,3 +43,66 @@ export function httpRequestMetrics(registry: Registry) {
     ),
   };
 }
+
+/** What every device gateway counts (ARCHITECTURE §7): connections, connect outcomes, uplinks by kind and outcome. */
+export function deviceGatewayMetrics(registry: Registry) {
+  return {
+    connections: getOrCreate(
+      registry,
+      'nidus_gateway_connections',
+      () =>
+        new Gauge({
+          name: 'nidus_gateway_connections',
+          help: 'Open authenticated device connections, by protocol and transport',
+          labelNames: ['protocol', 'transport'],
+          registers: [registry],
+        }),
+    ),
+    connects: getOrCreate(
+      registry,
+      'nidus_gateway_connects_total',
+      () =>
+        new Counter({
+          name: 'nidus_gateway_connects_total',
+          help: 'Device connection attempts, by protocol and outcome (accepted or the refusal reason)',
+          labelNames: ['protocol', 'outcome'],
+          registers: [registry],
+        }),
+    ),
+    uplinks: getOrCreate(
+      registry,
+      'nidus_gateway_uplinks_total',
+      () =>
+        new Counter({
+          name: 'nidus_gateway_uplinks_total',
+          help: 'Device uplink messages, by protocol, kind and outcome (accepted or the rejection reason)',
+          labelNames: ['protocol', 'kind', 'outcome'],
+          registers: [registry],
+        }),
+    ),
+    disconnects: getOrCreate(
+      registry,
+      'nidus_gateway_disconnects_total',
+      () =>
+        new Counter({
+          name: 'nidus_gateway_disconnects_total',
+          help: 'Device connections closed, by protocol and reason',
+          labelNames: ['protocol', 'reason'],
+          registers: [registry],
+        }),
+    ),
+    publishSeconds: getOrCreate(
+      registry,
+      'nidus_gateway_bus_publish_seconds',
+      () =>
+        new Histogram({
+          name: 'nidus_gateway_bus_publish_seconds',
+          help: 'Time from an uplink being decoded to the bus holding its events durably, in seconds',
+          labelNames: ['protocol'],
+          buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+          registers: [registry],
+        }),
+    ),
+  };
+}
+export type DeviceGatewayMetrics = ReturnType<typeof deviceGatewayMetrics>;

@@ -1,7 +1,10 @@
 import { Controller, Get, Module } from '@nestjs/common';
 import { IotdaHttpModule, openApiPaths } from '@nidus/platform-iotda-http';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
+import { DeviceAccessController } from './device-access/device-access.controller';
+import { DeviceAccessService } from './device-access/device-access.service';
 import { DeviceController } from './devices/device.controller';
+import { DeviceReportsConsumer } from './devices/device-reports.consumer';
 import { DeviceService } from './devices/device.service';
 import { deviceRegistryOperations } from './device-registry.openapi';
 import { ProductController } from './products/product.controller';
@@ -22,7 +25,13 @@ class OpenApiController {
 /** Root module of the device-registry service: resource spaces, products and devices (spec 05 §3.1–§3.3). */
 @Module({
   imports: [IotdaHttpModule],
-  controllers: [ResourceSpaceController, ProductController, DeviceController, OpenApiController],
+  controllers: [
+    ResourceSpaceController,
+    ProductController,
+    DeviceController,
+    DeviceAccessController,
+    OpenApiController,
+  ],
   providers: [
     {
       provide: REGISTRY_STORE,
@@ -32,6 +41,8 @@ class OpenApiController {
     ResourceSpaceService,
     ProductService,
     DeviceService,
+    DeviceAccessService,
+    DeviceReportsConsumer,
   ],
 })
 export class DeviceRegistryModule {}

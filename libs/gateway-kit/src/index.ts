@@ -1,0 +1,13 @@
+export { DeviceDirectory, type DeviceDirectoryOptions } from './device-directory';
+export { type LoginPolicy, type LoginRefusal, type SecretLogin, checkSecretLogin } from './device-login';
+export { DeviceSessions, type SessionOwner } from './device-sessions';
+export { UplinkPipeline, type UplinkPipelineOptions } from './uplink-pipeline';
+export {
+  type DeviceContext,
+  type Downlink,
+  type UplinkOutcome,
+  type UplinkRejection,
+  normaliseEventTime,
+} from './uplink-event';
+export { publishDeviceStatus } from './device-status';
+export { TokenBucket } from './token-bucket';

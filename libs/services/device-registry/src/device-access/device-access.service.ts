@@ -1,0 +1,59 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DeviceAccess, ProductAccess } from '@nidus/contracts';
+import { ProductService } from '../products/product.service';
+import { REGISTRY_STORE, type RegistryStore, instanceTenant } from '../registry.store';
+import type { StoredDevice } from '../devices/device.schema';
+
+/** Devices and products as the gateways need them (secrets stay sealed). */
+@Injectable()
+export class DeviceAccessService {
+  constructor(
+    @Inject(REGISTRY_STORE) private readonly store: RegistryStore,
+    private readonly products: ProductService,
+  ) {}
+
+  /** The known ones among `deviceIds`, in any order; unknown ids are left out. */
+  async devices(deviceIds: readonly string[]): Promise<DeviceAccess[]> {
+    const found = await Promise.all(
+      [...new Set(deviceIds)].map(async (deviceId) => {
+        const location = await this.store.deviceIndex.get(instanceTenant, deviceId);
+        if (!location) return undefined;
+        const device = await this.store.devices.get(location.data.project_id, location.data.record_id);
+        return device ? toDeviceAccess(location.data.project_id, device.data) : undefined;
+      }),
+    );
+    return found.filter((d): d is DeviceAccess => d !== undefined);
+  }
+
+  async product(project: string, appId: string, productId: string): Promise<ProductAccess> {
+    const { data } = await this.products.find(project, productId, appId);
+    return {
+      project_id: project,
+      product_id: data.product_id,
+      app_id: data.app_id,
+      protocol_type: data.protocol_type,
+      data_format: data.data_format,
+      service_capabilities: data.service_capabilities,
+    };
+  }
+}
+
+function toDeviceAccess(project: string, d: StoredDevice): DeviceAccess {
+  const { auth } = d;
+  return {
+    device_id: d.device_id,
+    project_id: project,
+    app_id: d.app_id,
+    product_id: d.product_id,
+    node_id: d.node_id,
+    gateway_id: d.parent_id ?? d.device_id,
+    direct: d.parent_id === null,
+    frozen: d.frozen,
+    auth_type: auth.auth_type,
+    secure_access: auth.secure_access,
+    ...(auth.secret ? { secret: auth.secret } : {}),
+    ...(auth.secondary_secret ? { secondary_secret: auth.secondary_secret } : {}),
+    ...(auth.fingerprint ? { fingerprint: auth.fingerprint } : {}),
+    ...(auth.secondary_fingerprint ? { secondary_fingerprint: auth.secondary_fingerprint } : {}),
+  };
+}

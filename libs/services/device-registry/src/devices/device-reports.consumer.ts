@@ -1,0 +1,103 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import {
+  type EventEnvelope,
+  type TopicDefinition,
+  deviceInfoReportedV1,
+  deviceStatusChangedV1,
+} from '@nidus/contracts';
+import type { EventBus, Subscription } from '@nidus/messaging-core';
+import { VersionConflictError } from '@nidus/persistence-core';
+import { EVENT_BUS } from '@nidus/platform-runtime';
+import { REGISTRY_STORE, type RegistryStore, instanceTenant } from '../registry.store';
+import type { StoredDevice } from './device.schema';
+
+const group = 'device-registry';
+
+/**
+ * What the device gateways report about a device that the registry keeps (spec 05 §3.3.3 show device): its
+ * connection status and times (`iot.device.status-changed.v1`) and the versions it runs
+ * (`iot.device.info-reported.v1`, spec 01 §4.2).
+ */
+@Injectable()
+export class DeviceReportsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly subscriptions: Subscription[] = [];
+
+  constructor(
+    @Inject(REGISTRY_STORE) private readonly store: RegistryStore,
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.subscriptions.push(
+      await this.consume(deviceStatusChangedV1, (event) => {
+        const { body } = event.data.notify_data;
+        if (body.status !== 'ONLINE' && body.status !== 'OFFLINE' && body.status !== 'ABNORMAL')
+          return undefined;
+        const changedAt = Date.parse(event.time); // the gateway's clock, in ms (event_time has seconds only)
+        return (d) =>
+          // Older than what is stored: a late event of an earlier session (partitions keep order per device, but
+          // two gateway instances publish independently).
+          d.connection && d.connection.updated_at > changedAt
+            ? undefined
+            : {
+                ...d,
+                connection: {
+                  status: body.status as 'ONLINE' | 'OFFLINE' | 'ABNORMAL',
+                  updated_at: changedAt,
+                },
+                ...(d.active_at === undefined && body.status === 'ONLINE' ? { active_at: changedAt } : {}),
+              };
+      }),
+      await this.consume(deviceInfoReportedV1, (event) => {
+        const { paras } = event.data;
+        return (d) => ({
+          ...d,
+          ...(paras.fw_version === undefined ? {} : { fw_version: paras.fw_version }),
+          ...(paras.sw_version === undefined ? {} : { sw_version: paras.sw_version }),
+          ...(paras.device_sdk_version === undefined ? {} : { device_sdk_version: paras.device_sdk_version }),
+        });
+      }),
+    );
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all(this.subscriptions.map((s) => s.close()));
+  }
+
+  /** Applies each event's change to the device it names (`subject`); a device deleted meanwhile is skipped. */
+  private consume<T>(
+    topic: TopicDefinition<T>,
+    changeOf: (event: EventEnvelope<T>) => ((d: StoredDevice) => StoredDevice | undefined) | undefined,
+  ): Promise<Subscription> {
+    return this.bus.subscribe({
+      topic,
+      group,
+      handler: async (event) => {
+        const change = changeOf(event);
+        if (change) await this.update(event.subject, change);
+      },
+    });
+  }
+
+  private async update(
+    deviceId: string,
+    change: (d: StoredDevice) => StoredDevice | undefined,
+  ): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const location = await this.store.deviceIndex.get(instanceTenant, deviceId);
+      if (!location) return;
+      const { project_id: project, record_id: recordId } = location.data;
+      const current = await this.store.devices.get(project, recordId);
+      if (!current) return;
+      const next = change(current.data);
+      if (!next) return;
+      try {
+        await this.store.devices.replace(project, recordId, next, current.version);
+        return;
+      } catch (error) {
+        if (!(error instanceof VersionConflictError)) throw error; // an API write raced this one: read again
+      }
+    }
+    throw new Error(`device ${deviceId} kept changing under an update`);
+  }
+}

@@ -1,0 +1,2 @@
+export { MqttGatewayModule } from './mqtt-gateway.module';
+export { createMqttGateway } from './mqtt-gateway.bootstrap';

@@ -1,0 +1,90 @@
+import { type Server as HttpServer, createServer as createHttpServer } from 'node:http';
+import { type Server, createServer } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import {
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type BeforeApplicationShutdown,
+} from '@nestjs/common';
+import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import { MQTT_GATEWAY_PARTS, type MqttGatewayParts } from './mqtt-gateway.parts';
+import { MqttBrokerService } from './mqtt-broker.service';
+import { tlsMaterial } from './tls.config';
+
+/**
+ * The device listeners (spec 01 §2.6.7; ARCHITECTURE §10): MQTT on 1883, MQTTS (TLS 1.2+) on 8883, MQTT over
+ * WebSocket on 8083. They open once the service is up and close first on shutdown; then every device connection is
+ * closed (each reported offline) before the bus goes away.
+ */
+@Injectable()
+export class MqttListenersService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly servers: (Server | HttpServer)[] = [];
+  private wss: WebSocketServer | undefined;
+
+  constructor(
+    @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
+    @Inject(MQTT_GATEWAY_PARTS) private readonly parts: MqttGatewayParts,
+    private readonly broker: MqttBrokerService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { mqtt, dataDir } = this.runtime.config;
+    const urls: string[] = [];
+    if (mqtt.port > 0) {
+      const server = createServer((socket) => this.broker.handle(socket, 'tcp'));
+      urls.push(`mqtt://${await this.listen(server, mqtt.port)}`);
+    }
+    if (mqtt.tlsPort > 0) {
+      const tls = tlsMaterial({
+        dataDir,
+        ...(mqtt.tlsCertFile ? { certFile: mqtt.tlsCertFile, keyFile: mqtt.tlsKeyFile! } : {}),
+      });
+      const server = createTlsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, (socket) =>
+        this.broker.handle(socket, 'tls'),
+      );
+      server.on('tlsClientError', (error) =>
+        this.runtime.logger.debug({ err: error }, 'TLS handshake failed'),
+      );
+      urls.push(
+        `mqtts://${await this.listen(server, mqtt.tlsPort)}${tls.caFile ? ` (development CA: ${tls.caFile})` : ''}`,
+      );
+    }
+    if (mqtt.wsPort > 0) {
+      const http = createHttpServer((_req, res) => res.writeHead(426, { upgrade: 'websocket' }).end());
+      this.wss = new WebSocketServer({
+        server: http,
+        maxPayload: mqtt.maxPacketBytes + 8,
+        handleProtocols: (protocols) =>
+          protocols.has('mqtt') ? 'mqtt' : protocols.has('mqttv3.1') ? 'mqttv3.1' : false,
+      });
+      this.wss.on('connection', (ws, req) => this.broker.handle(createWebSocketStream(ws), 'ws', req));
+      urls.push(`ws://${await this.listen(http, mqtt.wsPort)}/mqtt`);
+    }
+    this.runtime.logger.info({ urls }, urls.length ? 'MQTT listeners open' : 'MQTT listeners off');
+    if (urls.length) this.runtime.notice(`Devices connect to\n${urls.map((u) => `  ${u}`).join('\n')}`);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.wss?.close();
+    for (const server of this.servers) server.close();
+    await this.broker.close();
+    await this.parts.sessions.close();
+    this.parts.client.close();
+  }
+
+  private listen(server: Server | HttpServer, port: number): Promise<string> {
+    this.servers.push(server);
+    const host = this.runtime.config.bindHost;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        const address = server.address() as AddressInfo;
+        const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+        resolve(`${shown}:${address.port}`);
+      });
+    });
+  }
+}
