@@ -74,6 +74,8 @@ describe('distributed shape', () => {
       'bus',
       'device-registry.bus',
       'device-registry.documents',
+      'mqtt-gateway.bus',
+      'mqtt-gateway.sessions',
     ]);
     expect(await p.stop()).toBe(0);
   });

@@ -40,6 +40,8 @@ describe('embedded shape', () => {
         bus: { ok: true, detail: 'journaled' },
         'device-registry.bus': { ok: true, detail: 'journaled' },
         'device-registry.documents': sqlite('device-registry'),
+        'mqtt-gateway.bus': { ok: true, detail: 'journaled' },
+        'mqtt-gateway.sessions': { ok: true, detail: 'in-process' },
         'api.bus': { ok: true, detail: 'journaled' },
         'api.documents': sqlite('api'),
       },
