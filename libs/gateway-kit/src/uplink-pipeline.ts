@@ -37,7 +37,6 @@ import {
   normaliseEventTime,
   notifyHeaderOf,
   originOf,
-  parseJsonObject,
   rejected,
 } from './uplink-event';
 import { type Pending, accepted, add, jsonOrText } from './uplink-pending';
@@ -173,13 +172,16 @@ export class UplinkPipeline {
 
   /** T5 (spec 01 §4.7.1): services failing the model are left out and logged (spec 02 §2.2.2). */
   private async propertyReport(device: DeviceContext, payload: Buffer, at: number, out: Pending) {
-    if (device.product.data_format === 'binary' && !parseJsonObject(payload).ok)
-      return rejected(
-        'binary-without-codec',
-        'binary property reports need the product codec (not yet supported)',
-      );
     const body = decodeJson(payload, propertyReportPayloadSchema);
-    if (!body.ok) return body.outcome;
+    if (!body.ok) {
+      const notJson = !body.outcome.accepted && body.outcome.reason === 'invalid-json';
+      return notJson && device.product.data_format === 'binary'
+        ? rejected(
+            'binary-without-codec',
+            'binary property reports need the product codec (not yet supported)',
+          )
+        : body.outcome;
+    }
     const problems: string[] = [];
     this.addPropertyReport(device, body.value.services, at, out, problems);
     if (!out.size) return rejected('model-mismatch', problems.join('; '));

@@ -1,4 +1,4 @@
-import type { DocumentCollection, DocumentStore } from '@nidus/persistence-core';
+import type { DocumentCollection, DocumentStore, StoredDocument } from '@nidus/persistence-core';
 import type { StoredApp } from './resource-spaces/resource-space.schema';
 import type { StoredProduct } from './products/product.schema';
 import type { DeviceLocation, StoredDevice } from './devices/device.schema';
@@ -48,4 +48,15 @@ export async function openRegistryStore(documents: DocumentStore): Promise<Regis
     }),
     deviceIndex: await documents.collection<DeviceLocation>({ name: 'registry_device_index' }),
   };
+}
+
+/** A device found by its id alone, wherever it lives: the instance-wide index, then its record (two key reads). */
+export async function findDevice(
+  store: RegistryStore,
+  deviceId: string,
+): Promise<{ project: string; device: StoredDocument<StoredDevice> } | undefined> {
+  const location = await store.deviceIndex.get(instanceTenant, deviceId);
+  if (!location) return undefined;
+  const device = await store.devices.get(location.data.project_id, location.data.record_id);
+  return device ? { project: location.data.project_id, device } : undefined;
 }

@@ -48,6 +48,8 @@ interface DeviceConnection {
   /** Refused publishes so far (wrong topics); too many closes the connection. */
   strikes: number;
   takenOver: boolean;
+  /** Why it is closing, when something other than the device ended it (the metric label and log field). */
+  closeReason?: string;
   renewal?: NodeJS.Timeout;
 }
 
@@ -127,9 +129,9 @@ export class MqttBrokerService {
       route(packet, client, done);
     };
     this.broker.on('clientReady', (client) => this.online(client));
-    this.broker.on('clientDisconnect', (client) => this.offline(client, 'disconnect'));
-    this.broker.on('keepaliveTimeout', (client) => client && this.count(client, 'keepalive-timeout'));
-    this.broker.on('clientError', (client, error) => client && this.count(client, reasonOf(error)));
+    this.broker.on('clientDisconnect', (client) => this.offline(client));
+    this.broker.on('keepaliveTimeout', (client) => client && this.noteClosing(client, 'keepalive-timeout'));
+    this.broker.on('clientError', (client, error) => client && this.noteClosing(client, reasonOf(error)));
     this.broker.on('connectionError', (_client, error) =>
       this.metrics.disconnects.inc({ protocol, reason: reasonOf(error) }),
     );
@@ -152,7 +154,7 @@ export class MqttBrokerService {
   disconnect(deviceId: string, reason: string): void {
     const client = this.byDevice.get(deviceId);
     if (!client) return;
-    this.runtime.logger.info({ deviceId, reason }, 'closing device connection');
+    this.noteClosing(client, reason);
     client.close();
   }
 
@@ -268,7 +270,7 @@ export class MqttBrokerService {
     c.status = this.publishStatus(c, 'ONLINE');
   }
 
-  private offline(client: Client, reason: string): void {
+  private offline(client: Client): void {
     const c = this.connections.get(client);
     if (!c) return;
     this.connections.delete(client);
@@ -276,7 +278,8 @@ export class MqttBrokerService {
     const deviceId = c.device.access.device_id;
     if (this.byDevice.get(deviceId) === client) this.byDevice.delete(deviceId);
     this.metrics.connections.dec({ protocol, transport: c.transport });
-    this.metrics.disconnects.inc({ protocol, reason: c.takenOver ? 'taken-over' : reason });
+    const reason = c.takenOver ? 'taken-over' : (c.closeReason ?? 'disconnect');
+    this.metrics.disconnects.inc({ protocol, reason });
     const previous = c.status;
     c.status = previous
       .then(async () => {
@@ -390,8 +393,10 @@ export class MqttBrokerService {
     });
   }
 
-  private count(client: Client, reason: string): void {
+  /** Notes why a connection is about to close; the first reason stands (a keepalive timeout also errors). */
+  private noteClosing(client: Client, reason: string): void {
     const c = this.connections.get(client);
+    if (c) c.closeReason ??= reason;
     this.runtime.logger.info({ deviceId: c?.device.access.device_id, reason }, 'device connection closing');
   }
 }

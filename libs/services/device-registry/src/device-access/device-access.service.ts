@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeviceAccess, ProductAccess } from '@nidus/contracts';
 import { ProductService } from '../products/product.service';
-import { REGISTRY_STORE, type RegistryStore, instanceTenant } from '../registry.store';
+import { REGISTRY_STORE, type RegistryStore, findDevice } from '../registry.store';
 import type { StoredDevice } from '../devices/device.schema';
 
 /** Devices and products as the gateways need them (secrets stay sealed). */
@@ -16,10 +16,8 @@ export class DeviceAccessService {
   async devices(deviceIds: readonly string[]): Promise<DeviceAccess[]> {
     const found = await Promise.all(
       [...new Set(deviceIds)].map(async (deviceId) => {
-        const location = await this.store.deviceIndex.get(instanceTenant, deviceId);
-        if (!location) return undefined;
-        const device = await this.store.devices.get(location.data.project_id, location.data.record_id);
-        return device ? toDeviceAccess(location.data.project_id, device.data) : undefined;
+        const found = await findDevice(this.store, deviceId);
+        return found && toDeviceAccess(found.project, found.device.data);
       }),
     );
     return found.filter((d): d is DeviceAccess => d !== undefined);

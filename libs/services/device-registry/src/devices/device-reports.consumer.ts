@@ -8,7 +8,7 @@ import {
 import type { EventBus, Subscription } from '@nidus/messaging-core';
 import { VersionConflictError } from '@nidus/persistence-core';
 import { EVENT_BUS } from '@nidus/platform-runtime';
-import { REGISTRY_STORE, type RegistryStore, instanceTenant } from '../registry.store';
+import { REGISTRY_STORE, type RegistryStore, findDevice } from '../registry.store';
 import type { StoredDevice } from './device.schema';
 
 const group = 'device-registry';
@@ -84,15 +84,13 @@ export class DeviceReportsConsumer implements OnApplicationBootstrap, OnModuleDe
     change: (d: StoredDevice) => StoredDevice | undefined,
   ): Promise<void> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const location = await this.store.deviceIndex.get(instanceTenant, deviceId);
-      if (!location) return;
-      const { project_id: project, record_id: recordId } = location.data;
-      const current = await this.store.devices.get(project, recordId);
-      if (!current) return;
+      const found = await findDevice(this.store, deviceId);
+      if (!found) return;
+      const { project, device: current } = found;
       const next = change(current.data);
       if (!next) return;
       try {
-        await this.store.devices.replace(project, recordId, next, current.version);
+        await this.store.devices.replace(project, current.id, next, current.version);
         return;
       } catch (error) {
         if (!(error instanceof VersionConflictError)) throw error; // an API write raced this one: read again

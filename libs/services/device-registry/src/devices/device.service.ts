@@ -16,7 +16,7 @@ import type { Clock } from '@nidus/ports';
 import { ProductService } from '../products/product.service';
 import type { StoredProduct } from '../products/product.schema';
 import { publishLifecycle } from '../registry.events';
-import { REGISTRY_STORE, type RegistryStore, instanceTenant } from '../registry.store';
+import { REGISTRY_STORE, type RegistryStore, findDevice, instanceTenant } from '../registry.store';
 import { ResourceSpaceService } from '../resource-spaces/resource-space.service';
 import type { AddDevice, ListDevicesQuery, ResetSecret, UpdateDevice } from './device.dto';
 import { type DeviceNames, toDeviceChangedPush, toDeviceDeletedPush } from './device.mapper';
@@ -93,9 +93,8 @@ export class DeviceService {
   }
 
   private async lookup(project: string, deviceId: string): Promise<StoredDocument<StoredDevice> | undefined> {
-    const location = await this.store.deviceIndex.get(instanceTenant, deviceId);
-    if (!location || location.data.project_id !== project) return undefined;
-    return this.store.devices.get(project, location.data.record_id);
+    const found = await findDevice(this.store, deviceId);
+    return found?.project === project ? found.device : undefined;
   }
 
   async show(project: string, deviceId: string) {
