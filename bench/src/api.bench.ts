@@ -1,11 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { formatSdkDate, signRequest } from '@nidus/protocol-iotda-signing';
+import { type Target, agent, call, distributed, embedded } from './nidus-target';
 
 // The v5 application API under signed load (issue 3): add_device and show_device throughput and latency with
 // `devices` devices registered, and list_devices latency as the registry grows, in the embedded shape and (with
@@ -19,50 +14,6 @@ const reads = Number(args['reads'] ?? 20_000);
 const concurrency = Number(args['concurrency'] ?? 32);
 const shapes = (args['shapes'] ?? 'embedded,distributed').split(',');
 const withLists = args['lists'] !== '0'; // lists=0 skips the list phases (slow on FerretDB, see docs/benchmarks.md)
-const root = resolve(__dirname, '..', '..', '..', '..'); // dist/bench/bench/src → the repository
-
-interface Target {
-  base: string;
-  project: string;
-  accessKey: string;
-  secretKey: string;
-  stop(): Promise<void>;
-}
-
-const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-
-/** One request signed as the SDKs sign it (SDK-HMAC-SHA256); resolves with status and body. */
-function call(
-  t: Target,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: string }> {
-  const url = new URL(`${t.base}/v5/iot/${t.project}${path}`);
-  const payload = Buffer.from(body === undefined ? '' : JSON.stringify(body));
-  const headers: Record<string, string> = {
-    host: url.host,
-    'content-type': 'application/json',
-    'x-sdk-date': formatSdkDate(Date.now()),
-  };
-  headers['authorization'] = signRequest(
-    { method, path: url.pathname, query: url.search.slice(1), headers, body: payload },
-    { accessKey: t.accessKey, secretKey: t.secretKey },
-    { scheme: 'SDK-HMAC-SHA256', sdkDate: headers['x-sdk-date']! },
-  );
-  return new Promise((resolveCall, reject) => {
-    const req = request(url, { method, headers, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolveCall({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
-      );
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
 
 interface Figures {
   perSecond: number;
@@ -108,91 +59,6 @@ async function row(name: string, measure: Promise<Figures>): Promise<void> {
       `  ${name.padEnd(42)} failed: ${error instanceof Error ? error.message.slice(0, 160) : String(error)}`,
     );
   }
-}
-
-function startApp(app: string, env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(root, `dist/apps/${app}/apps/${app}/src/main.js`)], {
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      NIDUS_BIND_HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      METRICS_PORT: '0',
-      ...env,
-    },
-    stdio: [
-      'ignore',
-      process.env['NIDUS_BENCH_LOGS']
-        ? openSync(`${process.env['NIDUS_BENCH_LOGS']}/${app}.log`, 'a')
-        : 'ignore',
-      'pipe',
-    ],
-  });
-  let stderr = '';
-  return new Promise((resolveUp, reject) => {
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (stderr.includes('Nidus is up')) resolveUp(child);
-    });
-    child.once('exit', (code) => reject(new Error(`${app} exited ${code}: ${stderr}`)));
-  });
-}
-
-const stopped = (child: ChildProcess) =>
-  new Promise<void>((r) => {
-    child.once('exit', () => r());
-    child.kill('SIGTERM');
-  });
-
-async function embedded(port: number): Promise<Target> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'nidus-bench-api-'));
-  const child = await startApp('platform', { NIDUS_DATA_DIR: dataDir, API_HTTP_PORT: String(port) });
-  const creds = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8')) as Record<string, string>;
-  return {
-    base: `http://127.0.0.1:${port}`,
-    project: creds['project_id']!,
-    accessKey: creds['access_key']!,
-    secretKey: creds['secret_key']!,
-    stop: async () => {
-      await stopped(child);
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function distributed(port: number): Promise<Target> {
-  const hex = (n: number) => randomBytes(n).toString('hex');
-  const admin = { project: hex(16), accessKey: `BENCH${hex(8).toUpperCase()}`, secretKey: hex(20) };
-  const shared = {
-    NIDUS_BUS: 'kafka',
-    NIDUS_STORE: 'mongo',
-    NIDUS_SESSIONS: 'redis',
-    KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? '127.0.0.1:29092',
-    MONGODB_URI: process.env['MONGODB_URI'] ?? 'mongodb://127.0.0.1:27117/nidus',
-    REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:16379',
-    NIDUS_SECRET_KEY: hex(32),
-    NIDUS_INTERNAL_TOKEN: hex(24),
-    NIDUS_DATA_DIR: mkdtempSync(join(tmpdir(), 'nidus-bench-api-')),
-  };
-  const registry = await startApp('device-registry', {
-    ...shared,
-    DEVICE_REGISTRY_HTTP_PORT: String(port + 1),
-  });
-  const api = await startApp('api', {
-    ...shared,
-    API_HTTP_PORT: String(port),
-    DEVICE_REGISTRY_URL: `http://127.0.0.1:${port + 1}`,
-    NIDUS_DEFAULT_PROJECT_ID: admin.project,
-    NIDUS_ADMIN_AK: admin.accessKey,
-    NIDUS_ADMIN_SK: admin.secretKey,
-  });
-  return {
-    base: `http://127.0.0.1:${port}`,
-    ...admin,
-    stop: async () => {
-      await stopped(api);
-      await stopped(registry);
-    },
-  };
 }
 
 async function bench(name: string, t: Target): Promise<void> {

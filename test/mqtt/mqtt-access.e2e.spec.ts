@@ -2,63 +2,22 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { NidusProcess, curlRequest, freePort, run, tempDataDir } from '../support/nidus-process';
-import { connectDevice, iotdaLogin, nextMessage } from './device-clients';
+import { NidusProcess, freePort, run, tempDataDir } from '../support/nidus-process';
+import { type DeviceView, V5Project, connectDevice, iotdaLogin, nextMessage } from './device-clients';
 
 // MQTT device access (issue 4) in the embedded shape, driven by real clients: mosquitto_pub/sub (apt
 // mosquitto-clients), paho-mqtt (Debian's python3-paho-mqtt) and MQTT.js, over TCP, TLS and WebSocket.
 
-interface Device {
-  device_id: string;
-  product_id: string;
-  status: string;
-  fw_version: string | null;
-  sw_version: string | null;
-  device_sdk_version: string | null;
-  products: { product_id: string }[];
-}
-
 const secret = 'e2eSecret0123456789';
 let platform: NidusProcess;
 let dataDir: string;
-let api: string;
-let project: string;
-let token: string;
+let v5: V5Project;
 let ports: { mqtt: number; mqtts: number; ws: number };
 let ids: { product: string; a: string; b: string; frozen: string; child: string };
 
-async function v5<T>(method: string, path: string, body?: unknown) {
-  return curlRequest<T>(method, `${api}/v5/iot/${project}${path}`, {
-    headers: { 'X-Auth-Token': token },
-    ...(body === undefined ? {} : { body }),
-  });
-}
-
-async function addDevice(nodeId: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const { status, json, body } = await v5<Device>('POST', '/devices', {
-    node_id: nodeId,
-    product_id: ids.product,
-    auth_info: { secret },
-    ...extra,
-  });
-  if (status !== 201 && status !== 200) throw new Error(`add device ${status}: ${body}`);
-  return json.device_id;
-}
-
-async function deviceOf(deviceId: string): Promise<Device> {
-  return (await v5<Device>('GET', `/devices/${deviceId}`)).json;
-}
-
-/** Polls the registry (bounded) until the device satisfies `check`: status events arrive asynchronously. */
-async function eventually(deviceId: string, check: (d: Device) => boolean): Promise<Device> {
-  let last: Device | undefined;
-  for (let i = 0; i < 100; i++) {
-    last = await deviceOf(deviceId);
-    if (check(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`device ${deviceId} never matched: ${JSON.stringify(last)}`);
-}
+const addDevice = (nodeId: string, extra: Record<string, unknown> = {}) =>
+  v5.addDevice(ids.product, nodeId, secret, extra);
+const eventually = (deviceId: string, check: (d: DeviceView) => boolean) => v5.eventually(deviceId, check);
 
 /** mosquitto_pub's outcome: its exit code and output. */
 async function mosquittoPub(args: string[]): Promise<{ code: number; output: string }> {
@@ -102,35 +61,17 @@ beforeAll(async () => {
     MQTT_CONNECTION_BYTES_PER_S: '0',
   });
   await platform.up();
-  api = `http://127.0.0.1:${httpPort}`;
   const credentials = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8')) as Record<
     string,
     string
   >;
-  project = credentials['project_id']!;
-  token = credentials['token']!;
-  const product = await v5<Device>('POST', '/products', {
-    name: 'e2e-meter',
-    device_type: 'meter',
-    protocol_type: 'MQTT',
-    data_format: 'json',
-    service_capabilities: [
-      {
-        service_id: 'Temperature',
-        service_type: 'Temperature',
-        properties: [{ property_name: 'value', data_type: 'int', min: '-40', max: '200', method: 'RE' }],
-        events: [
-          { event_type: 'alarm', paras: [{ para_name: 'level', data_type: 'int', min: '0', max: '9' }] },
-        ],
-      },
-    ],
-  });
-  ids = { product: product.json.product_id, a: '', b: '', frozen: '', child: '' };
+  v5 = new V5Project(`http://127.0.0.1:${httpPort}`, credentials['project_id']!, credentials['token']!);
+  ids = { product: await v5.addProduct(), a: '', b: '', frozen: '', child: '' };
   ids.a = await addDevice('gw-a');
   ids.b = await addDevice('dev-b');
   ids.frozen = await addDevice('frozen-c');
   ids.child = await addDevice('child-s', { gateway_id: ids.a });
-  expect((await v5('POST', `/devices/${ids.frozen}/freeze`)).status).toBe(204);
+  expect((await v5.request('POST', `/devices/${ids.frozen}/freeze`)).status).toBe(204);
 }, 120_000);
 
 afterAll(async () => {
@@ -262,6 +203,41 @@ describe('transports and flows with MQTT.js', () => {
     expect(service.paras['server_send_time']).toBeGreaterThanOrEqual(service.paras['server_rcv_time']!);
     const d = await eventually(ids.a, (x) => x.fw_version === 'fw-3');
     expect([d.sw_version, d.device_sdk_version]).toEqual(['sw-2', 'JS_v1']);
+  });
+
+  it('stores log reports and lists them newest first through the API', async () => {
+    const client = await connectDevice(`mqtt://127.0.0.1:${ports.mqtt}`, ids.b, secret);
+    clients.push(client);
+    const log = (type: string, content: string) => ({
+      service_id: '$log',
+      event_type: 'log_report',
+      event_time: '20261126T120000Z',
+      paras: { timestamp: '1764158400', type, content },
+    });
+    await client.publishAsync(
+      `$oc/devices/${ids.b}/sys/events/up`,
+      JSON.stringify({
+        services: [log('DEVICE_STATUS', 'booted'), log('DEVICE_MESSAGE', 'sent 3 readings')],
+      }),
+      { qos: 1 },
+    );
+    type Logs = { logs: { type: string; content: string; event_time: string }[]; page: { count: number } };
+    let listed: Logs | undefined;
+    for (let i = 0; i < 100 && (listed?.page.count ?? 0) < 2; i++) {
+      listed = (await v5.request<Logs>('GET', `/devices/${ids.b}/logs`)).json;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(listed!.logs.map((l) => [l.type, l.content])).toEqual([
+      ['DEVICE_MESSAGE', 'sent 3 readings'],
+      ['DEVICE_STATUS', 'booted'],
+    ]);
+    expect(listed!.logs[0]!.event_time).toBe('20261126T120000Z');
+    const statusOnly = await v5.request<Logs>('GET', `/devices/${ids.b}/logs?type=DEVICE_STATUS&limit=1`);
+    expect(statusOnly.json.logs.map((l) => l.content)).toEqual(['booted']);
+    const bad = await v5.request('GET', `/devices/${ids.b}/logs?type=VERBOSE`);
+    expect(bad.status).toBe(400);
+    const unknown = await v5.request('GET', `/devices/${ids.product}_nobody/logs`);
+    expect(unknown.status).toBe(404);
   });
 
   it('keeps a device to its own topics and never echoes its uplink', async () => {

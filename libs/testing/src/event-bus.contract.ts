@@ -127,6 +127,24 @@ export function describeEventBusContract(adapter: string, harness: () => EventBu
       expect(c.count).toBeGreaterThan(0);
     });
 
+    it('keeps the subscriptions of one group to different topics apart: each gets all of its topic', async () => {
+      const first = fixture();
+      const second = fixture();
+      const b = await bus();
+      const one = new Inbox<EventEnvelope<Thing>>();
+      const two = new Inbox<EventEnvelope<Thing>>();
+      const group = first.group('service'); // a service's one group, on both of its topics
+      await join(b, { topic: first.topic, group, handler: async (e) => one.add(e) });
+      await join(b, { topic: second.topic, group, handler: async (e) => two.add(e) });
+
+      const ones = Array.from({ length: 20 }, (_, i) => first.event(`device-${i}`, i));
+      const twos = Array.from({ length: 20 }, (_, i) => second.event(`device-${i}`, i));
+      await b.publish(first.topic, ones);
+      await b.publish(second.topic, twos);
+      expect((await one.take(20)).sort(byN)).toEqual(ones);
+      expect((await two.take(20)).sort(byN)).toEqual(twos);
+    });
+
     it('keeps publish order per subject across batches', async () => {
       const { topic, group, event } = fixture();
       const b = await bus();

@@ -161,6 +161,16 @@ export class KafkaEventBus implements EventBus {
   }
 }
 
+/**
+ * The Kafka consumer group of a port group on one topic. A port group is a service's name for all of its topics, but
+ * Kafka assigns a group's partitions across every member whatever it subscribed to: members of one Kafka group that
+ * subscribe to different topics receive partitions they ignore, and those events are never consumed. One Kafka group
+ * per (group, topic) keeps each subscription whole.
+ */
+export function kafkaGroupId(group: string, topic: string): string {
+  return `${group}.${topic}`;
+}
+
 /** One member of a consumer group: a kafkajs consumer that works partition by partition, in order. */
 class KafkaMember {
   private readonly consumer: Consumer;
@@ -174,7 +184,7 @@ class KafkaMember {
     private readonly batcher: ProduceBatcher,
   ) {
     this.consumer = kafka.consumer({
-      groupId: options.group,
+      groupId: kafkaGroupId(options.group, options.topic.name),
       allowAutoTopicCreation: false,
       sessionTimeout: bus.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: 1_000,

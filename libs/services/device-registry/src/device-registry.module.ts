@@ -3,6 +3,8 @@ import { IotdaHttpModule, openApiPaths } from '@nidus/platform-iotda-http';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
 import { DeviceAccessController } from './device-access/device-access.controller';
 import { DeviceAccessService } from './device-access/device-access.service';
+import { DeviceLogController } from './device-logs/device-log.controller';
+import { DeviceLogService } from './device-logs/device-log.service';
 import { DeviceController } from './devices/device.controller';
 import { DeviceReportsConsumer } from './devices/device-reports.consumer';
 import { DeviceService } from './devices/device.service';
@@ -22,13 +24,14 @@ class OpenApiController {
   }
 }
 
-/** Root module of the device-registry service: resource spaces, products and devices (spec 05 §3.1–§3.3). */
+/** Root module of the device-registry service: resource spaces, products, devices and their logs (spec 05 §3.1–§3.3). */
 @Module({
   imports: [IotdaHttpModule],
   controllers: [
     ResourceSpaceController,
     ProductController,
     DeviceController,
+    DeviceLogController,
     DeviceAccessController,
     OpenApiController,
   ],
@@ -42,6 +45,7 @@ class OpenApiController {
     ProductService,
     DeviceService,
     DeviceAccessService,
+    DeviceLogService,
     DeviceReportsConsumer,
   ],
 })

@@ -10,6 +10,7 @@ import {
   resetSecretSchema,
   updateDeviceSchema,
 } from './devices/device.dto';
+import { deviceLogSchema, listDeviceLogsQuerySchema } from './device-logs/device-log.dto';
 import {
   addProductSchema,
   listProductsQuerySchema,
@@ -140,6 +141,15 @@ export const deviceRegistryOperations: readonly V5Operation[] = [
     summary: 'Show a device',
     status: 200,
     response: deviceSchema,
+  },
+  {
+    method: 'get',
+    path: '/devices/{device_id}/logs',
+    operationId: 'list_device_logs',
+    summary: "List a device's log reports, newest first (Nidus extension)",
+    status: 200,
+    query: listDeviceLogsQuerySchema.extend(markerPagingQuerySchema.shape),
+    response: z.object({ logs: z.array(deviceLogSchema), page }),
   },
   {
     method: 'put',

@@ -2,6 +2,7 @@ import type { DocumentCollection, DocumentStore, StoredDocument } from '@nidus/p
 import type { StoredApp } from './resource-spaces/resource-space.schema';
 import type { StoredProduct } from './products/product.schema';
 import type { DeviceLocation, StoredDevice } from './devices/device.schema';
+import type { StoredDeviceLog } from './device-logs/device-log.schema';
 
 /**
  * The registry's collections (ARCHITECTURE §3: the service owns them). Products and devices are keyed by record id,
@@ -13,6 +14,8 @@ export interface RegistryStore {
   readonly devices: DocumentCollection<StoredDevice>;
   /** `device_id` → project, across projects: a device id is unique in the instance (spec 02 §2.3). */
   readonly deviceIndex: DocumentCollection<DeviceLocation>;
+  /** Device log reports, keyed by record id (newest first in marker paging). */
+  readonly deviceLogs: DocumentCollection<StoredDeviceLog>;
 }
 
 export const REGISTRY_STORE = Symbol('REGISTRY_STORE');
@@ -47,6 +50,10 @@ export async function openRegistryStore(documents: DocumentStore): Promise<Regis
       ],
     }),
     deviceIndex: await documents.collection<DeviceLocation>({ name: 'registry_device_index' }),
+    deviceLogs: await documents.collection<StoredDeviceLog>({
+      name: 'registry_device_logs',
+      indexes: [{ fields: ['device_id'] }, { fields: ['device_id', 'type'] }],
+    }),
   };
 }
 

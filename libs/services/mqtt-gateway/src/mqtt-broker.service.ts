@@ -33,6 +33,7 @@ import {
   parseUplinkTopic,
 } from '@nidus/protocol-iotda-mqtt';
 import { MQTT_GATEWAY_PARTS, type MqttGatewayParts } from './mqtt-gateway.parts';
+import { guardParser } from './mqtt-packet-guard';
 
 export type Transport = 'tcp' | 'tls' | 'ws';
 
@@ -82,6 +83,7 @@ export class MqttBrokerService {
   private readonly connects = new WeakMap<Client, ConnectPacket>();
   private readonly transports = new WeakMap<Duplex, Transport>();
   private readonly byDevice = new Map<string, Client>();
+  private readonly errored = new WeakSet<Client>();
   /** OFFLINE reports still being published. */
   private readonly closing = new Set<Promise<void>>();
   private readonly metrics: DeviceGatewayMetrics;
@@ -131,10 +133,17 @@ export class MqttBrokerService {
     this.broker.on('clientReady', (client) => this.online(client));
     this.broker.on('clientDisconnect', (client) => this.offline(client));
     this.broker.on('keepaliveTimeout', (client) => client && this.noteClosing(client, 'keepalive-timeout'));
-    this.broker.on('clientError', (client, error) => client && this.noteClosing(client, reasonOf(error)));
-    this.broker.on('connectionError', (_client, error) =>
-      this.metrics.disconnects.inc({ protocol, reason: reasonOf(error) }),
-    );
+    // Counted once per connection: mqtt-packet may report one broken packet twice.
+    const onError = (client: Client | undefined, error: Error) => {
+      if (!client || this.errored.has(client)) return;
+      this.errored.add(client);
+      if (this.connections.has(client)) this.noteClosing(client, reasonOf(error));
+      else if ((error as { errorCode?: number }).errorCode === undefined)
+        // before the session began (a refused CONNECT is counted by its outcome instead)
+        this.metrics.disconnects.inc({ protocol, reason: reasonOf(error) });
+    };
+    this.broker.on('clientError', onError);
+    this.broker.on('connectionError', onError);
   }
 
   /** Serves one device connection; packets over `maxPacketBytes` close it before they are buffered. */
@@ -234,7 +243,10 @@ export class MqttBrokerService {
       strikes: 0,
       takenOver: false,
     };
-    const claimMs = keepalive * 1500 * 2;
+    // A keepalive of 0 (allowed when MQTT_KEEPALIVE_MIN_S is 0) never expires: the claim then lives as long as the
+    // longest keepalive would, renewed at that pace.
+    const renewS = keepalive > 0 ? keepalive : mqtt.keepaliveMaxS;
+    const claimMs = renewS * 1500 * 2;
     try {
       await this.sessions.claim(id.deviceId, connection.id, () => this.takeOver(client, connection), claimMs);
     } catch (error) {
@@ -244,13 +256,18 @@ export class MqttBrokerService {
       );
       throw this.refuse('unavailable', connack.unavailable, 'service unavailable');
     }
+    if (client.closed) {
+      // The connection ended while the login was checked (aedes drops a CONNECT it no longer waits for).
+      await this.sessions.release(id.deviceId, connection.id).catch(() => false);
+      throw this.refuse('closed', connack.unavailable, 'connection closed during CONNECT');
+    }
     connection.renewal = setInterval(() => {
       this.sessions
         .renew(id.deviceId, connection.id, claimMs)
         .catch((error: unknown) =>
           this.runtime.logger.warn({ err: error, deviceId: id.deviceId }, 'session renewal failed'),
         );
-    }, keepalive * 1000);
+    }, renewS * 1000);
     connection.renewal.unref();
     this.connections.set(client, connection);
   }
@@ -405,44 +422,9 @@ function reasonOf(error: Error): string {
   const message = errorMessage(error);
   if (message.includes('too large')) return 'packet-too-large';
   if (message.includes('flood')) return 'flood';
+  if (message.includes('malformed UTF-8')) return 'malformed-utf8';
   if (message.includes('refused publishes')) return 'refused-publishes';
   if (message.includes('keep alive')) return 'keepalive-timeout';
   if (message.includes('connect did not arrive')) return 'connect-timeout';
   return 'protocol-error';
-}
-
-type PacketParser = {
-  _parseLength(): boolean;
-  packet: { length: number };
-  _emitError(e: Error): void;
-  prependListener(
-    event: 'packet',
-    listener: (packet: { cmd: string; subscriptions?: { qos: number }[] }) => void,
-  ): void;
-};
-
-/**
- * Two rules applied where aedes's parser hands packets over, before aedes sees them:
- * - mqtt-packet buffers a whole packet before parsing it and has no size limit of its own: a packet announcing more
- *   than `max` bytes is an error as soon as its header is read, before its body is buffered;
- * - a SUBSCRIBE asking for QoS 2 is granted QoS 1 (spec 01 §3.1 [Rec]; downlinks are QoS 0 or 1): aedes would grant
- *   what was asked, so the request is lowered first.
- */
-function guardParser(client: Client, max: number): void {
-  const parser = (client as unknown as { _parser: PacketParser })._parser;
-  const parseLength = parser._parseLength.bind(parser);
-  parser._parseLength = () => {
-    const ok = parseLength();
-    if (ok && parser.packet.length > max) {
-      parser._emitError(
-        new Error(`packet too large: ${parser.packet.length} bytes announced, ${max} allowed`),
-      );
-      return false;
-    }
-    return ok;
-  };
-  parser.prependListener('packet', (packet) => {
-    if (packet.cmd !== 'subscribe') return;
-    for (const sub of packet.subscriptions ?? []) if (sub.qos > 1) sub.qos = 1;
-  });
 }

@@ -1,5 +1,5 @@
 /**
- * Every v5 operation of the current IoTDA SDK (spec 05 §3.0 and Appendix B): method, path after
+ * Every v5 operation of the current IoTDA SDK (spec 05 §3.0 and Appendix B), then Nidus's extensions: method, path after
  * `/v5/iot/{project_id}`, SDK operation name. The api answers the ones no service serves yet with
  * 501 IOTDA.900501 rather than a router 404 (spec 05 §4).
  */
@@ -177,4 +177,6 @@ export const knownV5Operations: readonly (readonly [method: string, path: string
   ['POST', '/server-certificates', 'create_server_certificate'],
   ['DELETE', '/server-certificates/{server_certificate_id}', 'delete_server_certificate'],
   ['GET', '/server-certificates/{server_certificate_id}', 'show_server_certificate'],
+  // Nidus extensions: what IoTDA offers through other cloud services, under the same credentials and conventions.
+  ['GET', '/devices/{device_id}/logs', 'list_device_logs'], // device log reports (IoTDA: its log service)
 ];

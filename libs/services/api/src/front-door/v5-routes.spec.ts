@@ -4,8 +4,8 @@ import { knownV5Operations } from './v5-catalogue';
 describe('V5Router', () => {
   const router = new V5Router();
 
-  it('knows every operation of spec 05 §3.0 and Appendix B, once', () => {
-    expect(knownV5Operations).toHaveLength(99 + 74);
+  it('knows every operation of spec 05 §3.0 and Appendix B, and Nidus extensions, once', () => {
+    expect(knownV5Operations).toHaveLength(99 + 74 + 1);
     const keys = knownV5Operations.map(([method, path]) => `${method} ${path}`);
     expect(new Set(keys).size).toBe(keys.length);
     for (const operation of Object.keys(v5Owners))
@@ -20,6 +20,10 @@ describe('V5Router', () => {
     });
     expect(router.match('POST', '/devices/d-1/action')).toMatchObject({ operation: 'reset_device_secret' });
     expect(router.match('DELETE', '/apps/a1')).toMatchObject({ operation: 'delete_application' });
+    expect(router.match('GET', '/devices/d-1/logs')).toEqual({
+      operation: 'list_device_logs',
+      owner: 'device-registry',
+    });
   });
 
   it('tells a known but unimplemented operation from an unknown one', () => {

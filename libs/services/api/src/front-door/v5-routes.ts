@@ -16,6 +16,7 @@ export const v5Owners: Readonly<Record<string, ServiceName>> = {
   add_device: 'device-registry',
   list_devices: 'device-registry',
   show_device: 'device-registry',
+  list_device_logs: 'device-registry',
   update_device: 'device-registry',
   delete_device: 'device-registry',
   reset_device_secret: 'device-registry',

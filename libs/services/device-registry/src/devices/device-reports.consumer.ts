@@ -3,11 +3,13 @@ import {
   type EventEnvelope,
   type TopicDefinition,
   deviceInfoReportedV1,
+  deviceLogReportedV1,
   deviceStatusChangedV1,
 } from '@nidus/contracts';
 import type { EventBus, Subscription } from '@nidus/messaging-core';
 import { VersionConflictError } from '@nidus/persistence-core';
 import { EVENT_BUS } from '@nidus/platform-runtime';
+import { DeviceLogService } from '../device-logs/device-log.service';
 import { REGISTRY_STORE, type RegistryStore, findDevice } from '../registry.store';
 import type { StoredDevice } from './device.schema';
 
@@ -15,8 +17,8 @@ const group = 'device-registry';
 
 /**
  * What the device gateways report about a device that the registry keeps (spec 05 §3.3.3 show device): its
- * connection status and times (`iot.device.status-changed.v1`) and the versions it runs
- * (`iot.device.info-reported.v1`, spec 01 §4.2).
+ * connection status and times (`iot.device.status-changed.v1`), the versions it runs
+ * (`iot.device.info-reported.v1`, spec 01 §4.2) and its log reports (`iot.device.log-reported.v1`, §4.1.2).
  */
 @Injectable()
 export class DeviceReportsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
@@ -25,6 +27,7 @@ export class DeviceReportsConsumer implements OnApplicationBootstrap, OnModuleDe
   constructor(
     @Inject(REGISTRY_STORE) private readonly store: RegistryStore,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
+    private readonly logs: DeviceLogService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -57,6 +60,7 @@ export class DeviceReportsConsumer implements OnApplicationBootstrap, OnModuleDe
           ...(paras.device_sdk_version === undefined ? {} : { device_sdk_version: paras.device_sdk_version }),
         });
       }),
+      await this.bus.subscribe({ topic: deviceLogReportedV1, group, handler: (e) => this.logs.record(e) }),
     );
   }
 

@@ -1,0 +1,205 @@
+import { readFileSync } from 'node:fs';
+import { type Socket, connect } from 'node:net';
+import { type Packet, generate, parser } from 'mqtt-packet';
+
+// The MQTT load generator of `npm run bench:mqtt`, run as its own process (pinned apart from the server): lean
+// device connections on raw sockets and mqtt-packet, so the generator costs little per message. It prints one
+// JSON line of results on stdout. Configuration: the path of a JSON file holding a `LoadPlan`.
+
+export interface DeviceLogin {
+  readonly clientId: string;
+  readonly username?: string;
+  readonly password?: string;
+  /** Where its property reports go. */
+  readonly topic: string;
+}
+
+export interface LoadPlan {
+  readonly port: number;
+  readonly devices: readonly DeviceLogin[];
+  /** `throughput`: each connection keeps `window` QoS 1 publishes in flight; `rate`: `rate` publishes/s in all. */
+  readonly mode: 'throughput' | 'rate' | 'connect';
+  readonly payload: string;
+  readonly window?: number;
+  readonly rate?: number;
+  readonly warmupS?: number;
+  readonly durationS?: number;
+  /** connect mode: new connections per second, and how long to hold them once all are up. */
+  readonly connectRate?: number;
+  readonly holdS?: number;
+}
+
+export interface LoadResult {
+  readonly acked: number;
+  readonly seconds: number;
+  readonly perSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly connected: number;
+  readonly refused: number;
+  /** Connections closed before any CONNACK. */
+  readonly lost: number;
+  readonly connectSeconds: number;
+}
+
+class Device {
+  readonly socket: Socket;
+  readonly inflight = new Map<number, bigint>();
+  private nextId = 1;
+  connected = false;
+  answered = false;
+
+  constructor(
+    private readonly plan: LoadPlan,
+    readonly login: DeviceLogin,
+    private readonly onPacket: (d: Device, p: Packet) => void,
+    onLost: (d: Device) => void,
+  ) {
+    this.socket = connect(plan.port, '127.0.0.1');
+    this.socket.setNoDelay(true);
+    const p = parser();
+    p.on('packet', (packet) => onPacket(this, packet));
+    p.on('error', () => this.socket.destroy());
+    this.socket.on('data', (d: Buffer) => p.parse(d));
+    this.socket.on('error', () => undefined);
+    this.socket.on('close', () => onLost(this));
+    this.socket.write(
+      generate({
+        cmd: 'connect',
+        protocolId: 'MQTT',
+        protocolVersion: 4,
+        clean: true,
+        keepalive: 1200,
+        clientId: login.clientId,
+        ...(login.username ? { username: login.username } : {}),
+        ...(login.password ? { password: Buffer.from(login.password) } : {}),
+      }),
+    );
+  }
+
+  publish(payload: Buffer): void {
+    const messageId = this.nextId;
+    this.nextId = this.nextId === 65535 ? 1 : this.nextId + 1;
+    this.inflight.set(messageId, process.hrtime.bigint());
+    this.socket.write(
+      generate({
+        cmd: 'publish',
+        topic: this.login.topic,
+        payload,
+        qos: 1,
+        messageId,
+        retain: false,
+        dup: false,
+      }),
+    );
+  }
+}
+
+async function run(plan: LoadPlan): Promise<LoadResult> {
+  const payload = Buffer.from(plan.payload);
+  const latencies: number[] = [];
+  let measuring = false;
+  let acked = 0;
+  let connected = 0;
+  let refused = 0;
+  let allConnected!: () => void;
+  const everyoneIn = new Promise<void>((r) => (allConnected = r));
+  const window = plan.window ?? 1;
+  const settle = () => connected + refused + lost === plan.devices.length && allConnected();
+
+  const onPacket = (d: Device, p: Packet) => {
+    if (p.cmd === 'connack') {
+      d.answered = true;
+      if (p.returnCode === 0) {
+        d.connected = true;
+        connected++;
+        if (plan.mode === 'throughput') for (let i = 0; i < window; i++) d.publish(payload);
+      } else refused++;
+      settle();
+    } else if (p.cmd === 'puback') {
+      const t0 = d.inflight.get(p.messageId!);
+      if (t0 === undefined) return;
+      d.inflight.delete(p.messageId!);
+      if (measuring) {
+        acked++;
+        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+      if (plan.mode === 'throughput' && running) d.publish(payload);
+    }
+  };
+
+  let lost = 0;
+  const onLost = (d: Device) => {
+    if (d.answered || !running) return;
+    d.answered = true;
+    lost++;
+    settle();
+  };
+
+  let running = true;
+  const devices: Device[] = [];
+  const connectStart = process.hrtime.bigint();
+  const perTick = Math.max(1, Math.round((plan.connectRate ?? 1e9) / 100));
+  for (let i = 0; i < plan.devices.length; i += perTick) {
+    for (const login of plan.devices.slice(i, i + perTick))
+      devices.push(new Device(plan, login, onPacket, onLost));
+    if (plan.connectRate) await sleep(10);
+  }
+  await Promise.race([everyoneIn, sleep(120_000)]);
+  const connectSeconds = Number(process.hrtime.bigint() - connectStart) / 1e9;
+
+  let seconds = 0;
+  if (plan.mode === 'connect') await sleep((plan.holdS ?? 5) * 1000);
+  else {
+    let ticker: NodeJS.Timeout | undefined;
+    if (plan.mode === 'rate') {
+      // Every 10 ms, rate/100 publishes round-robin over the connections (at most 64 in flight on each).
+      const live = devices.filter((d) => d.connected);
+      let next = 0;
+      let owed = 0;
+      ticker = setInterval(() => {
+        owed += plan.rate! / 100;
+        for (; owed >= 1; owed--) {
+          const d = live[next++ % live.length]!;
+          if (d.inflight.size < 64) d.publish(payload);
+        }
+      }, 10);
+    }
+    await sleep((plan.warmupS ?? 2) * 1000);
+    measuring = true;
+    const started = process.hrtime.bigint();
+    await sleep((plan.durationS ?? 10) * 1000);
+    measuring = false;
+    seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    running = false;
+    clearInterval(ticker);
+  }
+  for (const d of devices) d.socket.destroy();
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
+  return {
+    acked,
+    seconds,
+    perSecond: seconds > 0 ? acked / seconds : 0,
+    p50Ms: pct(0.5),
+    p99Ms: pct(0.99),
+    connected,
+    refused,
+    lost,
+    connectSeconds,
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+if (require.main === module)
+  void run(JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as LoadPlan).then(
+    (result) => {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      process.exit(0);
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );

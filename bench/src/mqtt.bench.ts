@@ -1,0 +1,210 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { DeviceLogin, LoadPlan, LoadResult } from './mqtt-load';
+import { type Target, agent, call, distributed, embedded, stopped } from './nidus-target';
+
+// MQTT device access under load (issue 4): IoTDA devices (real CONNECT with the HMAC password, QoS 1 property
+// reports of ~200 bytes) against Nidus, and the same load against Mosquitto (apt, anonymous, loopback) in the same
+// run. The server is pinned to CPU 0 and the load generator (bench/src/mqtt-load.ts, its own process) to CPU 1.
+// Phases: peak throughput (every connection keeps `window` publishes in flight), latency at half that peak, and
+// (Nidus) many idle authenticated connections: connect rate and resident memory.
+// Usage: npm run bench:mqtt [-- devices=200 window=8 seconds=10 connections=18000 connect_rate=2000
+//                               shapes=embedded,distributed]
+
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=') as [string, string]));
+const devices = Number(args['devices'] ?? 200);
+const window = Number(args['window'] ?? 8);
+const seconds = Number(args['seconds'] ?? 10);
+const connections = Number(args['connections'] ?? 18_000);
+const connectRate = Number(args['connect_rate'] ?? 2_000);
+const shapes = (args['shapes'] ?? 'embedded,distributed').split(',');
+const secret = 'benchSecret0123456789';
+const work = mkdtempSync(join(tmpdir(), 'nidus-bench-mqtt-'));
+const generator = join(__dirname, 'mqtt-load.js');
+const serverCpu = '0';
+const loadCpu = '1';
+
+/** A ~200-byte property report that the bench product's model accepts. */
+const payload = JSON.stringify({
+  services: [
+    {
+      service_id: 'Meter',
+      properties: { value: 42, voltage: 229.5, note: 'n'.repeat(120) },
+      event_time: '20261126T120000Z',
+    },
+  ],
+});
+
+/** Runs the load generator on its CPU; resolves with its result. Samples `pid`'s resident memory meanwhile. */
+async function load(plan: LoadPlan, pid?: number): Promise<LoadResult & { maxRssMb: number }> {
+  const file = join(work, `plan-${Date.now()}.json`);
+  writeFileSync(file, JSON.stringify(plan));
+  let maxRssMb = 0;
+  const sampler = setInterval(() => {
+    if (pid) maxRssMb = Math.max(maxRssMb, rssMb(pid));
+  }, 200);
+  try {
+    const { stdout } = await promisify(execFile)(
+      'taskset',
+      ['-c', loadCpu, process.execPath, generator, file],
+      { maxBuffer: 1 << 20, timeout: 600_000 },
+    );
+    return { ...(JSON.parse(stdout) as LoadResult), maxRssMb };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(8);
+
+function printRow(name: string, r: LoadResult): void {
+  console.log(
+    `  ${name.padEnd(44)} ${fmt(r.perSecond)} acked/s   p50 ${fmt(r.p50Ms, 1)} ms   p99 ${fmt(r.p99Ms, 1)} ms`,
+  );
+}
+
+/** Peak, then half-peak latency, for one server; returns the peak rate. */
+async function throughput(name: string, logins: DeviceLogin[], port: number): Promise<number> {
+  // Devices log in at 200/s, as after a gateway restart with backoff: the measurement starts once all are in.
+  const base = { port, devices: logins, payload, warmupS: 2, durationS: seconds, connectRate: 200 };
+  const peak = await load({ ...base, mode: 'throughput', window });
+  if (peak.connected !== logins.length)
+    throw new Error(`${name}: ${peak.connected} of ${logins.length} connected, ${peak.refused} refused`);
+  printRow(`${name}: peak, ${logins.length} devices × ${window} in flight`, peak);
+  const half = await load({ ...base, mode: 'rate', rate: Math.round(peak.perSecond / 2) });
+  printRow(`${name}: at half the peak (${Math.round(peak.perSecond / 2)}/s offered)`, half);
+  return peak.perSecond;
+}
+
+async function mosquitto(): Promise<number> {
+  const port = 21_000 + Math.floor(Math.random() * 1000);
+  const conf = join(work, 'mosquitto.conf');
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\n`);
+  const child: ChildProcess = spawn('taskset', ['-c', serverCpu, 'mosquitto', '-c', conf], {
+    stdio: 'ignore',
+  });
+  await sleep(500);
+  try {
+    const logins = Array.from({ length: devices }, (_, i) => ({
+      clientId: `bench-${i}`,
+      topic: `$oc/devices/bench-${i}/sys/properties/report`,
+    }));
+    return await throughput('Mosquitto 2 (reference)', logins, port);
+  } finally {
+    await stopped(child);
+  }
+}
+
+/** Registers `count` devices of a product whose model accepts the payload; returns their logins. */
+async function register(t: Target, count: number, from = 0): Promise<DeviceLogin[]> {
+  const product = await call(t, 'POST', '/products', {
+    name: `MqttBench${Date.now()}${from}`,
+    device_type: 'Meter',
+    protocol_type: 'MQTT',
+    data_format: 'json',
+    service_capabilities: [
+      {
+        service_id: 'Meter',
+        service_type: 'Meter',
+        properties: [
+          { property_name: 'value', data_type: 'int', min: '0', max: '1000', method: 'RE' },
+          { property_name: 'voltage', data_type: 'decimal', min: '0', max: '1000', method: 'RE' },
+          { property_name: 'note', data_type: 'string', max_length: 200, method: 'RE' },
+        ],
+      },
+    ],
+  });
+  if (product.status !== 201) throw new Error(`product: ${product.status} ${product.body}`);
+  const productId = (JSON.parse(product.body) as { product_id: string }).product_id;
+  const ids: string[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < count) {
+        const i = next++;
+        const res = await call(t, 'POST', '/devices', {
+          node_id: `m${from + i}`,
+          product_id: productId,
+          auth_info: { secret },
+        });
+        if (res.status !== 201) throw new Error(`add_device: ${res.status} ${res.body}`);
+        ids.push((JSON.parse(res.body) as { device_id: string }).device_id);
+      }
+    }),
+  );
+  const ts = new Date().toISOString().replace(/[-T:]/g, '').slice(0, 10);
+  const password = createHmac('sha256', ts).update(secret).digest('hex');
+  return ids.map((id) => ({
+    clientId: `${id}_0_0_${ts}`,
+    username: id,
+    password,
+    topic: `$oc/devices/${id}/sys/properties/report`,
+  }));
+}
+
+const mqttEnv = (port: number) => ({
+  MQTT_PORT: String(port),
+  MQTTS_PORT: '0',
+  MQTT_WS_PORT: '0',
+  MQTT_CONNECTION_BYTES_PER_S: '0', // FC-4 would throttle a bench connection: it measures the gateway instead
+});
+
+async function nidus(shape: string, reference: number): Promise<void> {
+  const api = 23_000 + Math.floor(Math.random() * 1000) * 4;
+  const mqtt = api + 3;
+  const t =
+    shape === 'distributed'
+      ? await distributed(api, [
+          {
+            app: 'mqtt-gateway',
+            env: { ...mqttEnv(mqtt), MQTT_GATEWAY_HTTP_PORT: String(api + 2), METRICS_PORT: '0' },
+            cpus: serverCpu,
+          },
+        ])
+      : await embedded(api, mqttEnv(mqtt), serverCpu);
+  const pid = 'pid' in t ? t.pid : t.pids[0]!;
+  try {
+    console.log(`\nNidus, ${shape} shape (the gateway on CPU ${serverCpu})`);
+    const peak = await throughput(`Nidus ${shape}`, await register(t, devices), mqtt);
+    console.log(`  ${'ratio to Mosquitto'.padEnd(44)} ${fmt(peak / reference, 2)}`);
+    if (shape !== 'embedded' || connections === 0) return;
+    const started = Date.now();
+    const logins = await register(t, connections, devices);
+    const before = rssMb(pid);
+    console.log(`  (${connections} devices registered in ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    const held = await load(
+      { port: mqtt, devices: logins, payload, mode: 'connect', connectRate, holdS: 5 },
+      pid,
+    );
+    console.log(
+      `  ${`${held.connected} idle connections (${held.refused} refused)`.padEnd(44)} ${fmt(held.connected / held.connectSeconds)} connects/s   RSS ${fmt(before)} → ${fmt(held.maxRssMb)} MB (${(((held.maxRssMb - before) * 1024) / Math.max(1, held.connected)).toFixed(1)} KiB each)`,
+    );
+  } finally {
+    await t.stop();
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function main(): Promise<void> {
+  console.log(
+    `bench:mqtt — ${devices} devices, ${window} QoS 1 publishes in flight each, ${seconds} s per phase`,
+  );
+  const reference = await mosquitto();
+  for (const shape of shapes) await nidus(shape, reference);
+  agent.destroy();
+}
+
+void main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

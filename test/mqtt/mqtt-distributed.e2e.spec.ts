@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import type { MqttClient } from 'mqtt';
+import { NidusProcess, freePort, infraEnv, tempDataDir } from '../support/nidus-process';
+import { V5Project, connectDevice, silentDevice } from './device-clients';
+
+// MQTT device access (issue 4) in the distributed shape: api, device-registry and two mqtt-gateway instances, each
+// its own process, over Apache Kafka, FerretDB and Redis as tools/infra/infra.sh starts them. The two gateways share
+// one session store: a device is connected once, whichever instance it reaches.
+
+const secret = 'e2eSecret0123456789';
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+const processes: NidusProcess[] = [];
+const gateways: { mqtt: number }[] = [];
+let v5: V5Project;
+let product: string;
+
+beforeAll(async () => {
+  const admin = { project: hex(16), token: hex(24) };
+  const shared = {
+    NIDUS_BUS: 'kafka',
+    NIDUS_STORE: 'mongo',
+    NIDUS_SESSIONS: 'redis',
+    ...infraEnv,
+    NIDUS_SECRET_KEY: hex(32),
+    NIDUS_INTERNAL_TOKEN: hex(24),
+    METRICS_PORT: '0',
+  };
+  const [apiPort, registryPort] = [await freePort(), await freePort()];
+  const registryUrl = `http://127.0.0.1:${registryPort}`;
+  processes.push(
+    NidusProcess.start('device-registry', {
+      ...shared,
+      NIDUS_DATA_DIR: tempDataDir(),
+      DEVICE_REGISTRY_HTTP_PORT: String(registryPort),
+      KAFKA_CLIENT_ID: 'e2e-mqtt-registry',
+    }),
+    NidusProcess.start('api', {
+      ...shared,
+      NIDUS_DEFAULT_PROJECT_ID: admin.project,
+      NIDUS_ADMIN_TOKEN: admin.token,
+      NIDUS_DATA_DIR: tempDataDir(),
+      API_HTTP_PORT: String(apiPort),
+      DEVICE_REGISTRY_URL: registryUrl,
+      KAFKA_CLIENT_ID: 'e2e-mqtt-api',
+    }),
+  );
+  for (const name of ['a', 'b']) {
+    const mqtt = await freePort();
+    gateways.push({ mqtt });
+    processes.push(
+      NidusProcess.start('mqtt-gateway', {
+        ...shared,
+        NIDUS_DATA_DIR: tempDataDir(),
+        NIDUS_INSTANCE_ID: `e2e-gateway-${name}`,
+        MQTT_GATEWAY_HTTP_PORT: String(await freePort()),
+        MQTT_PORT: String(mqtt),
+        MQTT_KEEPALIVE_MIN_S: '1', // lets the keepalive test wait seconds, not minutes
+        DEVICE_REGISTRY_URL: registryUrl,
+        KAFKA_CLIENT_ID: `e2e-mqtt-gateway-${name}`,
+      }),
+    );
+  }
+  await Promise.all(processes.map((p) => p.up()));
+  v5 = new V5Project(`http://127.0.0.1:${apiPort}`, admin.project, admin.token);
+  product = await v5.addProduct();
+}, 120_000);
+
+afterAll(async () => {
+  const codes = await Promise.all(processes.map((p) => p.stop()));
+  expect(codes).toEqual(processes.map(() => 0));
+});
+
+const url = (gateway: number) => `mqtt://127.0.0.1:${gateways[gateway]!.mqtt}`;
+
+describe('two mqtt-gateway instances behind one Kafka and Redis', () => {
+  const clients: MqttClient[] = [];
+  afterEach(() => clients.splice(0).forEach((c) => c.end(true)));
+
+  it('reports through Kafka to the registry: online, device info, offline', async () => {
+    const id = await v5.addDevice(product, 'dist-info', secret);
+    const client = await connectDevice(url(0), id, secret);
+    await v5.eventually(id, (d) => d.status === 'ONLINE');
+    await client.publishAsync(
+      `$oc/devices/${id}/sys/events/up`,
+      JSON.stringify({
+        services: [
+          { service_id: '$sdk_info', event_type: 'sdk_info_report', paras: { fw_version: 'fw-dist' } },
+        ],
+      }),
+      { qos: 1 },
+    );
+    await v5.eventually(id, (d) => d.fw_version === 'fw-dist');
+    await client.endAsync();
+    await v5.eventually(id, (d) => d.status === 'OFFLINE');
+  });
+
+  it('closes the session on one instance when the device logs in on the other, and stays online', async () => {
+    const id = await v5.addDevice(product, 'dist-takeover', secret);
+    const first = await connectDevice(url(0), id, secret);
+    clients.push(first);
+    await v5.eventually(id, (d) => d.status === 'ONLINE');
+    const firstClosed = new Promise<void>((r) => first.once('close', () => r()));
+    const second = await connectDevice(url(1), id, secret);
+    clients.push(second);
+    await firstClosed;
+    // The replaced connection must not report OFFLINE after the new one reported ONLINE: the PUBACK of a report
+    // on the new connection comes after both status events reached Kafka, and the registry keeps the latest.
+    await second.publishAsync(`$oc/devices/${id}/sys/messages/up`, 'after takeover', { qos: 1 });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await v5.device(id)).status).toBe('ONLINE');
+    expect(second.connected).toBe(true);
+    await second.endAsync();
+    await v5.eventually(id, (d) => d.status === 'OFFLINE');
+  });
+
+  it('disconnects a device frozen through the API, whichever instance holds it', async () => {
+    const id = await v5.addDevice(product, 'dist-frozen', secret);
+    const client = await connectDevice(url(1), id, secret);
+    clients.push(client);
+    const online = await v5.eventually(id, (d) => d.status === 'ONLINE');
+    const closed = new Promise<void>((r) => client.once('close', () => r()));
+    expect((await v5.request('POST', `/devices/${id}/freeze`)).status).toBe(204);
+    await closed;
+    // A frozen device shows FROZEN; its OFFLINE still moves the connection status time.
+    const offline = await v5.eventually(
+      id,
+      (d) => d.connection_status_update_time !== online.connection_status_update_time,
+    );
+    expect(offline.status).toBe('FROZEN');
+    await expect(connectDevice(url(0), id, secret)).rejects.toThrow(/Not authorized/i);
+  });
+
+  it('marks a silent device offline once 1.5 × its keepalive has passed', async () => {
+    const id = await v5.addDevice(product, 'dist-silent', secret);
+    const keepalive = 2;
+    const socket = await silentDevice(gateways[0]!.mqtt, id, secret, keepalive);
+    const since = Date.now();
+    await v5.eventually(id, (d) => d.status === 'ONLINE');
+    await new Promise<void>((r) => socket.once('close', () => r()));
+    const closedAfterMs = Date.now() - since;
+    expect(closedAfterMs).toBeGreaterThanOrEqual(keepalive * 1000);
+    expect(closedAfterMs).toBeLessThan(keepalive * 1500 + 1000); // 1.5 × keepalive, plus timer slack
+    await v5.eventually(id, (d) => d.status === 'OFFLINE');
+  });
+
+  it('marks a device offline when its connection drops without DISCONNECT', async () => {
+    const id = await v5.addDevice(product, 'dist-abrupt', secret);
+    const socket = await silentDevice(gateways[1]!.mqtt, id, secret, 60);
+    await v5.eventually(id, (d) => d.status === 'ONLINE');
+    socket.destroy();
+    await v5.eventually(id, (d) => d.status === 'OFFLINE');
+  });
+});
