@@ -393,6 +393,7 @@ describe.each([
         'reset_device_secret',
         'freeze_device',
         'unfreeze_device',
+        'list_device_logs',
       ].sort(),
     );
   });
