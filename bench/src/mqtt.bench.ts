@@ -77,9 +77,12 @@ async function throughput(name: string, logins: DeviceLogin[], port: number): Pr
   // Devices log in at 200/s, as after a gateway restart with backoff: the measurement starts once all are in.
   const base = { port, devices: logins, payload, warmupS: 2, durationS: seconds, connectRate: 200 };
   const peak = await load({ ...base, mode: 'throughput', window });
+  if (peak.connected === 0) throw new Error(`${name}: no device connected, ${peak.refused} refused`);
   if (peak.connected !== logins.length)
-    throw new Error(`${name}: ${peak.connected} of ${logins.length} connected, ${peak.refused} refused`);
-  printRow(`${name}: peak, ${logins.length} devices × ${window} in flight`, peak);
+    console.log(
+      `  ${name}: only ${peak.connected} of ${logins.length} devices logged in (${peak.refused} refused)`,
+    );
+  printRow(`${name}: peak, ${peak.connected} devices × ${window} in flight`, peak);
   const half = await load({ ...base, mode: 'rate', rate: Math.round(peak.perSecond / 2) });
   printRow(`${name}: at half the peak (${Math.round(peak.perSecond / 2)}/s offered)`, half);
   return peak.perSecond;
@@ -186,7 +189,7 @@ async function nidus(shape: string, reference: number): Promise<void> {
       pid,
     );
     console.log(
-      `  ${`${held.connected} idle connections (${held.refused} refused)`.padEnd(44)} ${fmt(held.connected / held.connectSeconds)} connects/s   RSS ${fmt(before)} → ${fmt(held.maxRssMb)} MB (${(((held.maxRssMb - before) * 1024) / Math.max(1, held.connected)).toFixed(1)} KiB each)`,
+      `  ${`${held.connected} idle connections (${held.refused} refused, ${held.lost} lost)`.padEnd(44)} ${fmt(held.connected / held.connectSeconds)} connects/s   RSS ${fmt(before)} → ${fmt(held.maxRssMb)} MB (${(((held.maxRssMb - before) * 1024) / Math.max(1, held.connected)).toFixed(1)} KiB each)`,
     );
   } finally {
     await t.stop();

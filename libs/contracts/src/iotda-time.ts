@@ -3,9 +3,20 @@
 
 const COMPACT = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
+const compactBySecond = new Map<number, string>();
+
 /** `yyyyMMdd'T'HHmmss'Z'` in UTC, e.g. `20240115T081530Z`. */
 export function formatCompactUtc(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, '');
+  // A hot path (bench:mqtt): every uplink formats its receive time and re-checks the device's event time, mostly
+  // the same few seconds over and over. Recent seconds are kept.
+  const second = Math.floor(ms / 1000);
+  let text = compactBySecond.get(second);
+  if (text === undefined) {
+    text = new Date(second * 1000).toISOString().replace(/[-:]|\.\d{3}/g, '');
+    if (compactBySecond.size >= 1024) compactBySecond.clear();
+    compactBySecond.set(second, text);
+  }
+  return text;
 }
 
 /** Parses `yyyyMMdd'T'HHmmss'Z'` into ms since epoch; undefined unless the text is exactly that and a real date. */

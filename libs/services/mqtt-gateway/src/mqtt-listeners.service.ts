@@ -15,6 +15,12 @@ import { MqttBrokerService } from './mqtt-broker.service';
 import { tlsMaterial } from './tls.config';
 
 /**
+ * Connections the kernel may hold for accepting (capped by net.core.somaxconn). Node's 511 overflows when thousands of
+ * devices log in at once while the event loop is busy: the dropped SYNs are retried after 1, 3, 7… s.
+ */
+const backlog = 4096;
+
+/**
  * The device listeners (spec 01 §2.6.7; ARCHITECTURE §10): MQTT on 1883, MQTTS (TLS 1.2+) on 8883, MQTT over
  * WebSocket on 8083. They open once the service is up and close first on shutdown; then every device connection is
  * closed (each reported offline) before the bus goes away.
@@ -80,7 +86,7 @@ export class MqttListenersService implements OnApplicationBootstrap, BeforeAppli
     const host = this.runtime.config.bindHost;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host, () => {
+      server.listen({ port, host, backlog }, () => {
         const address = server.address() as AddressInfo;
         const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
         resolve(`${shown}:${address.port}`);
