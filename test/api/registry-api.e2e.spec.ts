@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { NidusProcess, curlRequest, freePort, infraEnv, run, tempDataDir } from '../support/nidus-process';
+import {
+  NidusProcess,
+  curlRequest,
+  distributedEnv,
+  freePort,
+  run,
+  tempDataDir,
+} from '../support/nidus-process';
 
 // The v5 application API (issue 3) in both shapes, driven by Huawei's official Python SDK and by curl.
 
@@ -72,15 +79,7 @@ async function distributed(): Promise<Running> {
     NIDUS_ADMIN_SK: hex(20),
     NIDUS_ADMIN_TOKEN: hex(24),
   };
-  const shared = {
-    NIDUS_BUS: 'kafka',
-    NIDUS_STORE: 'mongo',
-    NIDUS_SESSIONS: 'redis',
-    ...infraEnv,
-    NIDUS_SECRET_KEY: hex(32),
-    NIDUS_INTERNAL_TOKEN: hex(24),
-    METRICS_PORT: '0',
-  };
+  const shared = { ...distributedEnv(), METRICS_PORT: '0' };
   const registry = NidusProcess.start('device-registry', {
     ...shared,
     NIDUS_DATA_DIR: tempDataDir(),

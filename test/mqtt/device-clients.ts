@@ -1,5 +1,7 @@
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { type Socket, connect } from 'node:net';
+import { join } from 'node:path';
 import { generate } from 'mqtt-packet';
 import { curlRequest } from '../support/nidus-process';
 import { type IClientOptions, type MqttClient, connectAsync } from 'mqtt';
@@ -82,6 +84,15 @@ export class V5Project {
     private readonly project: string,
     private readonly token: string,
   ) {}
+
+  /** The embedded shape's default project, with the token it wrote to `<data dir>/credentials.json`. */
+  static fromDataDir(base: string, dataDir: string): V5Project {
+    const credentials = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
+    return new V5Project(base, credentials['project_id']!, credentials['token']!);
+  }
 
   request<T>(method: string, path: string, body?: unknown) {
     return curlRequest<T>(method, `${this.base}/v5/iot/${this.project}${path}`, {

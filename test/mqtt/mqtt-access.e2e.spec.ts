@@ -61,11 +61,7 @@ beforeAll(async () => {
     MQTT_CONNECTION_BYTES_PER_S: '0',
   });
   await platform.up();
-  const credentials = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8')) as Record<
-    string,
-    string
-  >;
-  v5 = new V5Project(`http://127.0.0.1:${httpPort}`, credentials['project_id']!, credentials['token']!);
+  v5 = V5Project.fromDataDir(`http://127.0.0.1:${httpPort}`, dataDir);
   ids = { product: await v5.addProduct(), a: '', b: '', frozen: '', child: '' };
   ids.a = await addDevice('gw-a');
   ids.b = await addDevice('dev-b');

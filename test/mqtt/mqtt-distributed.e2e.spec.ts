@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
-import { NidusProcess, freePort, infraEnv, tempDataDir } from '../support/nidus-process';
+import { NidusProcess, distributedEnv, freePort, tempDataDir } from '../support/nidus-process';
 import { V5Project, connectDevice, silentDevice } from './device-clients';
 
 // MQTT device access (issue 4) in the distributed shape: api, device-registry and two mqtt-gateway instances, each
@@ -16,15 +16,7 @@ let product: string;
 
 beforeAll(async () => {
   const admin = { project: hex(16), token: hex(24) };
-  const shared = {
-    NIDUS_BUS: 'kafka',
-    NIDUS_STORE: 'mongo',
-    NIDUS_SESSIONS: 'redis',
-    ...infraEnv,
-    NIDUS_SECRET_KEY: hex(32),
-    NIDUS_INTERNAL_TOKEN: hex(24),
-    METRICS_PORT: '0',
-  };
+  const shared = { ...distributedEnv(), METRICS_PORT: '0' };
   const [apiPort, registryPort] = [await freePort(), await freePort()];
   const registryUrl = `http://127.0.0.1:${registryPort}`;
   processes.push(

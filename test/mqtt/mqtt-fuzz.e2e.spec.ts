@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
 import { type Socket, connect } from 'node:net';
-import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { type Packet, generate } from 'mqtt-packet';
 import { NidusProcess, curl, freePort, tempDataDir } from '../support/nidus-process';
@@ -47,15 +45,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'warn',
   });
   await platform.up();
-  const credentials = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8')) as Record<
-    string,
-    string
-  >;
-  const v5 = new V5Project(
-    `http://127.0.0.1:${ports.api}`,
-    credentials['project_id']!,
-    credentials['token']!,
-  );
+  const v5 = V5Project.fromDataDir(`http://127.0.0.1:${ports.api}`, dataDir);
   const product = await v5.addProduct();
   ids = {
     steady: await v5.addDevice(product, 'steady', secret),

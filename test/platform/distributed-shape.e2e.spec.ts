@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { NidusProcess, curl, freePort, infraEnv, tempDataDir } from '../support/nidus-process';
+import { NidusProcess, curl, distributedEnv, freePort, tempDataDir } from '../support/nidus-process';
 
 // The distributed shape: each service its own process over Apache Kafka, MongoDB (FerretDB here) and Redis,
 // as tools/infra/infra.sh starts them.
@@ -9,13 +8,7 @@ describe('distributed shape', () => {
     await Promise.all(running.splice(0).map((p) => p.stop()));
   });
 
-  const distributed = {
-    NIDUS_BUS: 'kafka',
-    NIDUS_STORE: 'mongo',
-    NIDUS_SESSIONS: 'redis',
-    ...infraEnv,
-    NIDUS_SECRET_KEY: randomBytes(32).toString('hex'),
-  };
+  const distributed = distributedEnv();
 
   async function start(
     app: 'api' | 'device-registry' | 'platform',

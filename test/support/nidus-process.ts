@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -33,6 +34,21 @@ export const infraEnv = {
   MONGODB_URI: process.env['MONGODB_URI'] ?? 'mongodb://127.0.0.1:27117/nidus',
   REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:16379',
 };
+
+/**
+ * The distributed shape's adapters over tools/infra's servers, with a fresh secret key (and internal token): what every
+ * process of one test deployment must share.
+ */
+export function distributedEnv(): Record<string, string> {
+  return {
+    NIDUS_BUS: 'kafka',
+    NIDUS_STORE: 'mongo',
+    NIDUS_SESSIONS: 'redis',
+    ...infraEnv,
+    NIDUS_SECRET_KEY: randomBytes(32).toString('hex'),
+    NIDUS_INTERNAL_TOKEN: randomBytes(24).toString('hex'),
+  };
+}
 
 /** A running Nidus process started from the built app, its output captured. */
 export class NidusProcess {
