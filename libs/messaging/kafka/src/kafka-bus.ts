@@ -148,7 +148,9 @@ export class KafkaEventBus implements EventBus {
   private async ensureTopic(name: string): Promise<void> {
     if (this.knownTopics.has(name)) return;
     await this.admin.createTopics({
-      waitForLeaders: true,
+      // Not kafkajs's waitForLeaders: while another process creates the same topic, its wait loop can reject outside
+      // any awaited promise ("This server does not host this topic-partition"), an unhandled rejection.
+      waitForLeaders: false,
       topics: [
         {
           topic: name,
@@ -157,7 +159,23 @@ export class KafkaEventBus implements EventBus {
         },
       ],
     });
+    await this.waitForLeaders(name);
     this.knownTopics.add(name);
+  }
+
+  /** Polls the topic's metadata until every partition has a leader (a just-created topic has none for a moment). */
+  private async waitForLeaders(name: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { topics } = await this.admin.fetchTopicMetadata({ topics: [name] });
+        const partitions = topics[0]?.partitions ?? [];
+        if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return;
+      } catch (error) {
+        if (!isRetriable(error) || attempt >= 50) throw error;
+      }
+      if (attempt >= 50) throw new Error(`kafka: topic ${name} has no leaders after ${attempt} attempts`);
+      await sleep(100);
+    }
   }
 }
 
