@@ -56,9 +56,13 @@ export function call(
 /** Starts a built app; `taskset` pins it to CPUs (e.g. '0') when given. Resolves once its banner is printed. */
 export function startApp(app: string, env: Record<string, string>, cpus?: string): Promise<ChildProcess> {
   const main = join(root, `dist/apps/${app}/apps/${app}/src/main.js`);
-  const [program, argv] = cpus
-    ? ['taskset', ['-c', cpus, process.execPath, main]]
-    : [process.execPath, [main]];
+  // NIDUS_BENCH_NODE_ARGS: node flags for the servers, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` or `--trace-gc`
+  const node = [
+    process.execPath,
+    ...(process.env['NIDUS_BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
+    main,
+  ];
+  const [program, argv] = cpus ? ['taskset', ['-c', cpus, ...node]] : [node[0]!, node.slice(1)];
   const child = spawn(program, argv, {
     env: {
       PATH: process.env['PATH'] ?? '',

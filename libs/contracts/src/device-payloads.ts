@@ -7,7 +7,14 @@ const id = z.string().min(1).max(128);
 const serviceId = z.string().min(1).max(64);
 /** UTC compact or UTC ISO-ms (spec 01 Errata E16); the gateway normalises it to compact. */
 const deviceTime = z.string().max(32);
-const properties = z.record(z.string(), z.unknown());
+/**
+ * A JSON object of named values, checked against the product model afterwards. Not `z.record`: that re-validates
+ * every key (always a string in JSON) and copies the object: 6 % of the uplink pipeline's CPU (bench:mqtt).
+ */
+const properties = z.custom<Record<string, unknown>>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  'expected an object',
+);
 
 const serviceProperties = z.object({
   service_id: serviceId,

@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { formatMillisUtc } from './iotda-time';
+import { newEventId } from './random-ids';
 import { isTraceparent, newTraceparent } from './trace-context';
 
 /**
@@ -53,17 +54,19 @@ export interface NewEvent<T> {
 }
 
 export function createEvent<T>(e: NewEvent<T>): EventEnvelope<T> {
-  return {
+  // Built in one literal: every uplink creates one (bench:mqtt), and spreading an optional field cost an object.
+  const envelope: { -readonly [K in keyof EventEnvelope<T>]: EventEnvelope<T>[K] } = {
     specversion: '1.0',
-    id: e.id ?? randomUUID(),
+    id: e.id ?? newEventId(),
     source: e.source,
     type: e.type,
-    time: (e.time ?? new Date()).toISOString(),
+    time: formatMillisUtc(e.time?.getTime() ?? Date.now()),
     subject: e.subject,
     tenant: e.tenant,
-    ...(e.appid === undefined ? {} : { appid: e.appid }),
     traceparent: e.traceparent ?? newTraceparent(),
     datacontenttype: 'application/json',
     data: e.data,
   };
+  if (e.appid !== undefined) envelope.appid = e.appid;
+  return envelope;
 }

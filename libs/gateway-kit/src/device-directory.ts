@@ -11,7 +11,10 @@ import { TtlCache } from '@nidus/ports';
 export interface DeviceDirectoryOptions {
   /** How long a device or product stays cached without an invalidation, in ms. */
   readonly ttlMs?: number;
-  /** How long a lookup waits for others to batch with, in ms. */
+  /**
+   * Least time between two lookups, in ms: the ids asked for meanwhile go together. The first lookup after a quiet
+   * spell goes at once.
+   */
   readonly batchWindowMs?: number;
   readonly maxDevices?: number;
 }
@@ -32,6 +35,7 @@ export class DeviceDirectory {
   private readonly batchWindowMs: number;
   private pending = new Map<string, Waiter[]>();
   private timer: NodeJS.Timeout | undefined;
+  private lastLookup = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly client: InternalClient,
@@ -41,7 +45,7 @@ export class DeviceDirectory {
     const ttlMs = options.ttlMs ?? 60_000;
     this.devices = new TtlCache(now, ttlMs, options.maxDevices ?? 200_000);
     this.products = new TtlCache(now, ttlMs, 10_000);
-    this.batchWindowMs = options.batchWindowMs ?? 2;
+    this.batchWindowMs = options.batchWindowMs ?? 20;
   }
 
   /** The device, or undefined when the registry does not know it. Rejects when the registry cannot be asked. */
@@ -74,16 +78,25 @@ export class DeviceDirectory {
       if (waiters) waiters.push({ resolve, reject });
       else this.pending.set(deviceId, [{ resolve, reject }]);
       if (this.pending.size >= maxDeviceAccessLookup) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.batchWindowMs);
+      else {
+        // The CONNECTs of this turn of the event loop go together; under load, one lookup per window.
+        const wait = Math.max(0, this.lastLookup + this.batchWindowMs - performance.now());
+        this.timer ??= setTimeout(() => this.flush(), wait);
+      }
     });
   }
 
+  /**
+   * Sends what is pending as one lookup. A login storm thus costs a few lookups of many ids: one HTTP request per
+   * CONNECT capped an embedded gateway near 300 logins/s (bench:mqtt); one per 20 ms gave 600–800/s.
+   */
   private flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     const batch = this.pending;
     this.pending = new Map();
     if (batch.size === 0) return;
+    this.lastLookup = performance.now();
     this.client
       .post(
         'device-registry',

@@ -73,9 +73,10 @@ export class UplinkPipeline {
   ): Promise<UplinkOutcome> {
     const pending: Pending = new Map();
     const outcome = await this.decode(device, topic, payload, receivedAt, pending);
-    if (pending.size > 0) {
-      await Promise.all([...pending].map(([t, events]) => this.options.bus.publish(t, events)));
-    }
+    const publishes: Promise<void>[] = [];
+    for (const [t, events] of pending) publishes.push(this.options.bus.publish(t, events));
+    if (publishes.length === 1) await publishes[0];
+    else if (publishes.length > 1) await Promise.all(publishes);
     return outcome;
   }
 

@@ -32,6 +32,25 @@ describe('Journal', () => {
     ]);
   });
 
+  it('keeps headers, odd text and thousands of records appended at once exactly as they were', async () => {
+    const { journal } = await Journal.open({ dir, logger: silentLogger });
+    const odd: JournalRecord = {
+      topic: 'iot.device.message-reported.v1',
+      partition: 3,
+      offset: 0,
+      headers: { 'x-dead-letter-error': 'bad "quote"\n' },
+      event: { text: 'ünïcode \u2028 "q" \\ \u0000', list: [1, null, { deep: true }] },
+    };
+    const many = Array.from({ length: 3000 }, (_, i) => record(i, 'u')); // more writes than one writev takes
+    await Promise.all([journal.append([odd]), ...many.map((r) => journal.append([r]))]);
+    await journal.close();
+
+    const { records, journal: reopened } = await Journal.open({ dir, logger: silentLogger });
+    expect(records[0]).toEqual(odd);
+    expect(records.slice(1)).toEqual(many);
+    await reopened.close();
+  });
+
   it('refuses a second live writer and takes over the lock of a dead one', async () => {
     const { journal } = await Journal.open({ dir, logger: silentLogger });
     writeFileSync(join(dir, 'LOCK'), '1'); // pid 1 is alive and is not us

@@ -16,7 +16,10 @@ export interface MemoryBusOptions {
   logger?: Logger;
   /** Partitions per topic: the unit of ordering and of parallelism inside a group; default 8. */
   partitions?: number;
-  /** Events kept in memory per partition of a topic no group consumes; default 10 000. */
+  /**
+   * Events kept in memory per partition of a topic no group consumes (a group that joins later starts there); default
+   * 1 000. Kept small: every retained event is live heap the garbage collector copies until it is dropped.
+   */
   retainUnconsumed?: number;
   /** How often committed offsets are written and consumed events dropped from memory; default 200 ms. */
   offsetFlushMs?: number;
@@ -91,6 +94,9 @@ interface Group {
 export class MemoryEventBus implements EventBus {
   private readonly logs = new Map<string, PartitionLog[]>();
   private readonly groups = new Map<string, Group>();
+  /** Topics some group consumes; the others keep only `retainUnconsumed` events per partition. */
+  private readonly consumed = new Set<string>();
+  private readonly retainUnconsumed: number;
   private readonly partitions: number;
   private readonly logger: Logger;
   private readonly housekeeper: NodeJS.Timeout;
@@ -105,6 +111,7 @@ export class MemoryEventBus implements EventBus {
     private readonly restoredOffsets: CommittedOffsets,
   ) {
     this.partitions = options.partitions ?? 8;
+    this.retainUnconsumed = options.retainUnconsumed ?? 1_000;
     this.logger = options.logger ?? silentLogger;
     this.housekeeper = setInterval(() => this.housekeeping(), options.offsetFlushMs ?? 200);
     this.housekeeper.unref();
@@ -174,7 +181,13 @@ export class MemoryEventBus implements EventBus {
     const visible = this.appendChain
       .then(() => durable)
       .then(() => {
-        for (const r of records) this.partitionLog(r.topic, r.partition).push(r);
+        for (const r of records) {
+          const log = this.partitionLog(r.topic, r.partition);
+          log.push(r);
+          // Trimmed here, not only by the housekeeper: at 10k events/s its 200 ms would keep thousands alive.
+          if (log.entries.length >= 2 * this.retainUnconsumed && !this.consumed.has(topic))
+            log.trimBelow(log.next - this.retainUnconsumed);
+        }
       });
     this.appendChain = visible.catch(() => undefined);
     return visible;
@@ -201,6 +214,7 @@ export class MemoryEventBus implements EventBus {
       );
       group = { name, topic, members: [], committed };
       this.groups.set(key, group);
+      this.consumed.add(topic);
     }
     return group;
   }
@@ -311,7 +325,7 @@ export class MemoryEventBus implements EventBus {
     (this.logs.get(topic) ?? []).forEach((log, p) => {
       const floor = groups.length
         ? Math.min(...groups.map((g) => g.committed[p] ?? 0))
-        : log.next - (this.options.retainUnconsumed ?? 10_000);
+        : log.next - this.retainUnconsumed;
       log.trimBelow(floor);
     });
   }
