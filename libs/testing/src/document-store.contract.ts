@@ -6,6 +6,7 @@ import {
   DuplicateKeyError,
   InvalidDocumentRequestError,
   VersionConflictError,
+  maxGetMany,
 } from '@nidus/persistence-core';
 
 export interface DocumentStoreHarness {
@@ -54,6 +55,22 @@ export function describeDocumentStoreContract(adapter: string, harness: () => Do
       expect(await devices.get('t1', 'd1')).toEqual(stored);
       expect(await devices.get('t2', 'd1')).toBeUndefined();
       expect(await devices.get('t1', 'nope')).toBeUndefined();
+    });
+
+    it('reads many documents by id in one call, only within its tenant', async () => {
+      const stored = await Promise.all(
+        ['d1', 'd2', 'd3'].map((id, i) => devices.insert('t1', id, device(`n${i}`))),
+      );
+      await devices.insert('t2', 'd4', device('n4'));
+      const found = await devices.getMany('t1', ['d3', 'nope', 'd1', 'd4', 'd1']);
+      expect(found.sort((a, b) => a.id.localeCompare(b.id))).toEqual([stored[0], stored[2]]);
+      expect(await devices.getMany('t1', [])).toEqual([]);
+      const many = Array.from({ length: maxGetMany }, (_, i) => `id-${i}`);
+      expect(await devices.getMany('t1', [...many.slice(1), 'd2'])).toEqual([stored[1]]);
+      await expect(devices.getMany('t1', [...many, 'd2'])).rejects.toBeInstanceOf(
+        InvalidDocumentRequestError,
+      );
+      await expect(devices.getMany('t1', ['d1', ''])).rejects.toBeInstanceOf(InvalidDocumentRequestError);
     });
 
     it('rejects a taken id or unique value within a tenant, and allows them in another', async () => {

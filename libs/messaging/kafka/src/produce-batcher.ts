@@ -35,8 +35,11 @@ export class ProduceBatcher {
     while (this.pending.length > 0) {
       const batch = this.take();
       const topicMessages = new Map<string, Message[]>();
-      for (const p of batch)
-        topicMessages.set(p.topic, [...(topicMessages.get(p.topic) ?? []), ...p.messages]);
+      for (const p of batch) {
+        const messages = topicMessages.get(p.topic);
+        if (messages) messages.push(...p.messages);
+        else topicMessages.set(p.topic, [...p.messages]);
+      }
       try {
         await this.producer.sendBatch({
           acks: -1,

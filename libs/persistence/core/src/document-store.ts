@@ -69,6 +69,8 @@ export interface DocumentCollection<T> {
   /** Throws DuplicateKeyError when the id or a unique index value is taken in the tenant. */
   insert(tenant: string, id: string, data: T): Promise<StoredDocument<T>>;
   get(tenant: string, id: string): Promise<StoredDocument<T> | undefined>;
+  /** The documents of up to `maxGetMany` ids in one query; ids not found are left out, order is not kept. */
+  getMany(tenant: string, ids: readonly string[]): Promise<StoredDocument<T>[]>;
   /** Replaces the data if the stored version is `expectedVersion`; throws VersionConflictError or DocumentNotFoundError. */
   replace(tenant: string, id: string, data: T, expectedVersion: number): Promise<StoredDocument<T>>;
   /** True if a document was deleted; with `expectedVersion`, throws VersionConflictError on a mismatch. */

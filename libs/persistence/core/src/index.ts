@@ -20,6 +20,7 @@ export {
 export {
   checkQuery,
   checkKey,
+  checkKeys,
   checkPage,
   checkPath,
   checkSpec,
@@ -27,6 +28,7 @@ export {
   cursor,
   pageOf,
   maxPageSize,
+  maxGetMany,
   valueAt,
 } from './validation';
 export type { SessionStore } from './session-store';

@@ -8,6 +8,8 @@ const COLLECTION = /^[a-z][a-z0-9_]{0,62}$/;
 const PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,7}$/;
 const TENANT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const maxPageSize = 1000;
+/** Most ids in one `getMany`. */
+export const maxGetMany = 1000;
 
 export function checkSpec(spec: CollectionSpec): void {
   if (!COLLECTION.test(spec.name))
@@ -32,6 +34,14 @@ export function checkKey(tenant: string, id: string): void {
   if (id.length === 0 || id.length > 256) {
     throw new InvalidDocumentRequestError('id must have 1 to 256 characters');
   }
+}
+
+/** The key of every id of a `getMany`, and their number. */
+export function checkKeys(tenant: string, ids: readonly string[]): void {
+  if (ids.length > maxGetMany)
+    throw new InvalidDocumentRequestError(`at most ${maxGetMany} ids in one getMany, not ${ids.length}`);
+  checkTenant(tenant);
+  for (const id of ids) checkKey(tenant, id);
 }
 
 /** A query's tenant and filter paths. */

@@ -15,6 +15,7 @@ import {
   DuplicateKeyError,
   VersionConflictError,
   checkKey,
+  checkKeys,
   checkQuery,
   checkPage,
   checkSpec,
@@ -173,6 +174,9 @@ class SqliteCollection<T> implements DocumentCollection<T> {
         `INSERT INTO ${t} (tenant, id, version, data, created_at, updated_at) VALUES (?, ?, 1, ?, ?, ?)`,
       ),
       get: db.prepare<[string, string], Row>(`SELECT * FROM ${t} WHERE tenant = ? AND id = ?`),
+      getMany: db.prepare<[string, string], Row>(
+        `SELECT * FROM ${t} WHERE tenant = ? AND id IN (SELECT value FROM json_each(?))`,
+      ),
       replace: db.prepare(
         `UPDATE ${t} SET data = ?, version = version + 1, updated_at = ? WHERE tenant = ? AND id = ? AND version = ?`,
       ),
@@ -196,6 +200,12 @@ class SqliteCollection<T> implements DocumentCollection<T> {
     checkKey(tenant, id);
     const row = this.statements.get.get(tenant, id);
     return row && toDocument<T>(row);
+  }
+
+  async getMany(tenant: string, ids: readonly string[]): Promise<StoredDocument<T>[]> {
+    checkKeys(tenant, ids);
+    if (ids.length === 0) return [];
+    return this.statements.getMany.all(tenant, JSON.stringify(ids)).map((row) => toDocument<T>(row));
   }
 
   async replace(tenant: string, id: string, data: T, expectedVersion: number): Promise<StoredDocument<T>> {

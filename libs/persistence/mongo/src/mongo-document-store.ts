@@ -14,6 +14,7 @@ import {
   DuplicateKeyError,
   VersionConflictError,
   checkKey,
+  checkKeys,
   checkQuery,
   checkPage,
   checkSpec,
@@ -40,6 +41,11 @@ export interface MongoDocumentStoreOptions {
   dbName?: string;
   /** Milliseconds to find a server before a call fails; default 10 000. */
   serverSelectionTimeoutMs?: number;
+  /**
+   * How `getMany` reads: one `$in` query (MongoDB), or a read by key each (FerretDB, which scans the collection for
+   * `$in`). Default: by the server's build info.
+   */
+  getMany?: 'in-query' | 'key-reads';
 }
 
 /**
@@ -48,7 +54,11 @@ export interface MongoDocumentStoreOptions {
  * Works against MongoDB 6+ and FerretDB v1 (docs/persistence/ferretdb.md lists what we avoid for it).
  */
 export class MongoDocumentStore implements DocumentStore {
-  private constructor(private readonly connection: Connection) {}
+  private constructor(
+    private readonly connection: Connection,
+    /** FerretDB pushes only `_id` equality down to SQLite: `$in` scans the collection (ferretdb.md). */
+    private readonly keyReadsOnly: boolean,
+  ) {}
 
   static async connect(options: MongoDocumentStoreOptions): Promise<MongoDocumentStore> {
     const connection = mongoose.createConnection(options.uri, {
@@ -58,7 +68,9 @@ export class MongoDocumentStore implements DocumentStore {
       autoCreate: true,
     });
     await connection.asPromise();
-    return new MongoDocumentStore(connection);
+    const build = (await connection.db!.admin().command({ buildInfo: 1 })) as { ferretdbVersion?: unknown };
+    const getMany = options.getMany ?? (build.ferretdbVersion === undefined ? 'in-query' : 'key-reads');
+    return new MongoDocumentStore(connection, getMany === 'key-reads');
   }
 
   async collection<T extends object>(spec: CollectionSpec): Promise<DocumentCollection<T>> {
@@ -67,7 +79,7 @@ export class MongoDocumentStore implements DocumentStore {
     const model = existing ?? this.connection.model<MongoDoc>(spec.name, schemaFor(spec), spec.name);
     if (!existing) await model.createIndexes();
     const locks = new DocumentLocks(this.connection.collection<WriteLock>(`${spec.name}__locks`), spec.name);
-    return new MongoCollection<T>(model, spec, locks);
+    return new MongoCollection<T>(model, spec, locks, this.keyReadsOnly);
   }
 
   async health(): Promise<HealthStatus> {
@@ -117,6 +129,7 @@ class MongoCollection<T> implements DocumentCollection<T> {
     private readonly model: Model<MongoDoc>,
     private readonly spec: CollectionSpec,
     private readonly locks: DocumentLocks,
+    private readonly keyReadsOnly: boolean,
   ) {}
 
   async insert(tenant: string, id: string, data: T): Promise<StoredDocument<T>> {
@@ -140,6 +153,21 @@ class MongoCollection<T> implements DocumentCollection<T> {
     checkKey(tenant, id);
     const doc = await this.model.findById(`${tenant}:${id}`).lean<MongoDoc>().exec();
     return doc ? toDocument<T>(doc) : undefined;
+  }
+
+  async getMany(tenant: string, ids: readonly string[]): Promise<StoredDocument<T>[]> {
+    checkKeys(tenant, ids);
+    const keys = [...new Set(ids)].map((id) => `${tenant}:${id}`);
+    if (keys.length === 0) return [];
+    const docs = this.keyReadsOnly
+      ? (await Promise.all(keys.map((key) => this.model.findById(key).lean<MongoDoc>().exec()))).filter(
+          (doc): doc is MongoDoc => doc !== null,
+        )
+      : await this.model
+          .find({ _id: { $in: keys } })
+          .lean<MongoDoc[]>()
+          .exec();
+    return docs.map((doc) => toDocument<T>(doc));
   }
 
   async replace(tenant: string, id: string, data: T, expectedVersion: number): Promise<StoredDocument<T>> {

@@ -329,6 +329,47 @@ describe('device-registry over the embedded adapters', () => {
     expect((await call('GET', '/devices/meterp_orphan')).status).toBe(200);
   });
 
+  it('answers a gateway lookup of many ids across projects in one call, leaving unknown ids out', async () => {
+    const inP2 = async (method: string, path: string, body: unknown) =>
+      fetch(`${base.replace(`/${project}`, '/p2')}${path}`, {
+        method,
+        headers: { 'x-nidus-internal-token': internalToken, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const productBody = {
+      product_id: 'lookupp',
+      name: 'Lookup',
+      device_type: 'Meter',
+      protocol_type: 'MQTT',
+      service_capabilities: model,
+    };
+    const created = await call('POST', '/products', productBody);
+    expect(created.body).toMatchObject({ product_id: 'lookupp' });
+    expect((await inP2('POST', '/products', productBody)).status).toBe(201);
+    for (let i = 0; i < 30; i++)
+      expect((await call('POST', '/devices', { node_id: `l${i}`, product_id: 'lookupp' })).status).toBe(201);
+    expect((await inP2('POST', '/devices', { node_id: 'other', product_id: 'lookupp' })).status).toBe(201);
+
+    const ids = [
+      ...Array.from({ length: 30 }, (_, i) => `lookupp_l${i}`),
+      'lookupp_other',
+      'nobody',
+      'lookupp_l3',
+    ];
+    const res = await fetch(`${await app.getUrl()}/internal/device-access/lookup`, {
+      method: 'POST',
+      headers: { 'x-nidus-internal-token': internalToken, 'content-type': 'application/json' },
+      body: JSON.stringify({ device_ids: ids }),
+    });
+    expect(res.status).toBe(200);
+    const { devices } = (await res.json()) as { devices: { device_id: string; project_id: string }[] };
+    expect(devices.map((d) => d.device_id).sort()).toEqual(
+      [...new Set(ids)].filter((id) => id !== 'nobody').sort(),
+    );
+    expect(devices.find((d) => d.device_id === 'lookupp_other')?.project_id).toBe('p2');
+    expect(devices.find((d) => d.device_id === 'lookupp_l7')?.project_id).toBe(project);
+  });
+
   it('journals its events in the data directory', () => {
     expect(readdirSync(join(dataDir, 'bus')).length).toBeGreaterThan(0);
   });

@@ -67,3 +67,23 @@ export async function findDevice(
   const device = await store.devices.get(location.data.project_id, location.data.record_id);
   return device ? { project: location.data.project_id, device } : undefined;
 }
+
+/** The devices found among `deviceIds` (at most `maxGetMany`), each with its project: two queries per project. */
+export async function findDevices(
+  store: RegistryStore,
+  deviceIds: readonly string[],
+): Promise<{ project: string; device: StoredDocument<StoredDevice> }[]> {
+  const locations = await store.deviceIndex.getMany(instanceTenant, deviceIds);
+  const byProject = new Map<string, string[]>();
+  for (const { data } of locations) {
+    const records = byProject.get(data.project_id);
+    if (records) records.push(data.record_id);
+    else byProject.set(data.project_id, [data.record_id]);
+  }
+  const found = await Promise.all(
+    [...byProject].map(async ([project, records]) =>
+      (await store.devices.getMany(project, records)).map((device) => ({ project, device })),
+    ),
+  );
+  return found.flat();
+}
