@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { meterReport, meterServices } from './meter-product';
 import type { DeviceLogin, LoadPlan, LoadResult } from './mqtt-load';
 import { type Target, agent, call, distributed, embedded, stopped } from './nidus-target';
 
@@ -27,17 +28,6 @@ const work = mkdtempSync(join(tmpdir(), 'nidus-bench-mqtt-'));
 const generator = join(__dirname, 'mqtt-load.js');
 const serverCpu = '0';
 const loadCpu = '1';
-
-/** A ~200-byte property report that the bench product's model accepts. */
-const payload = JSON.stringify({
-  services: [
-    {
-      service_id: 'Meter',
-      properties: { value: 42, voltage: 229.5, note: 'n'.repeat(120) },
-      event_time: '20261126T120000Z',
-    },
-  ],
-});
 
 /** Runs the load generator on its CPU; resolves with its result. Samples `pid`'s resident memory meanwhile. */
 async function load(plan: LoadPlan, pid?: number): Promise<LoadResult & { maxRssMb: number }> {
@@ -75,7 +65,14 @@ function printRow(name: string, r: LoadResult): void {
 /** Peak, then half-peak latency, for one server; returns the peak rate. */
 async function throughput(name: string, logins: DeviceLogin[], port: number): Promise<number> {
   // Devices log in at 200/s, as after a gateway restart with backoff: the measurement starts once all are in.
-  const base = { port, devices: logins, payload, warmupS: 2, durationS: seconds, connectRate: 200 };
+  const base = {
+    port,
+    devices: logins,
+    payload: meterReport,
+    warmupS: 2,
+    durationS: seconds,
+    connectRate: 200,
+  };
   const peak = await load({ ...base, mode: 'throughput', window });
   if (peak.connected === 0) throw new Error(`${name}: no device connected, ${peak.refused} refused`);
   if (peak.connected !== logins.length)
@@ -107,24 +104,14 @@ async function mosquitto(): Promise<number> {
   }
 }
 
-/** Registers `count` devices of a product whose model accepts the payload; returns their logins. */
+/** Registers `count` devices of a product whose model accepts the report; returns their logins. */
 async function register(t: Target, count: number, from = 0): Promise<DeviceLogin[]> {
   const product = await call(t, 'POST', '/products', {
     name: `MqttBench${Date.now()}${from}`,
     device_type: 'Meter',
     protocol_type: 'MQTT',
     data_format: 'json',
-    service_capabilities: [
-      {
-        service_id: 'Meter',
-        service_type: 'Meter',
-        properties: [
-          { property_name: 'value', data_type: 'int', min: '0', max: '1000', method: 'RE' },
-          { property_name: 'voltage', data_type: 'decimal', min: '0', max: '1000', method: 'RE' },
-          { property_name: 'note', data_type: 'string', max_length: 200, method: 'RE' },
-        ],
-      },
-    ],
+    service_capabilities: meterServices,
   });
   if (product.status !== 201) throw new Error(`product: ${product.status} ${product.body}`);
   const productId = (JSON.parse(product.body) as { product_id: string }).product_id;
@@ -185,7 +172,7 @@ async function nidus(shape: string, reference: number): Promise<void> {
     const before = rssMb(pid);
     console.log(`  (${connections} devices registered in ${((Date.now() - started) / 1000).toFixed(0)} s)`);
     const held = await load(
-      { port: mqtt, devices: logins, payload, mode: 'connect', connectRate, holdS: 5 },
+      { port: mqtt, devices: logins, payload: meterReport, mode: 'connect', connectRate, holdS: 5 },
       pid,
     );
     console.log(

@@ -5,6 +5,7 @@ import type { DeviceAccess, ProductAccess } from '@nidus/contracts';
 import { type DeviceDirectory, UplinkPipeline } from '@nidus/gateway-kit';
 import { MemoryEventBus } from '@nidus/messaging-memory';
 import { parseUplinkTopic } from '@nidus/protocol-iotda-mqtt';
+import { meterReport, meterServices } from './meter-product';
 
 // CPU per uplink of the shared device pipeline (gateway-kit) and the in-process bus, without sockets or MQTT: what
 // `npm run bench:mqtt` spends per message beyond aedes. CPU time (process.cpuUsage, the journal's threads included)
@@ -22,30 +23,10 @@ const product: ProductAccess = {
   app_id: 'app',
   protocol_type: 'MQTT',
   data_format: 'json',
-  service_capabilities: [
-    {
-      service_id: 'Meter',
-      service_type: 'Meter',
-      properties: [
-        { property_name: 'value', data_type: 'int', min: '0', max: '1000', method: 'RE' },
-        { property_name: 'voltage', data_type: 'decimal', min: '0', max: '1000', method: 'RE' },
-        { property_name: 'note', data_type: 'string', max_length: 200, method: 'RE' },
-      ],
-    },
-  ],
+  service_capabilities: meterServices,
 };
 
-const payload = Buffer.from(
-  JSON.stringify({
-    services: [
-      {
-        service_id: 'Meter',
-        properties: { value: 42, voltage: 229.5, note: 'n'.repeat(120) },
-        event_time: '20261126T120000Z',
-      },
-    ],
-  }),
-);
+const payload = Buffer.from(meterReport);
 
 async function run(name: string, bus: MemoryEventBus): Promise<void> {
   // Only sub-device lookups reach the directory; a property report of the device itself never does.
