@@ -100,12 +100,23 @@ export class NidusProcess {
     return this.exited;
   }
 
-  /** stdout parsed as JSON lines (every line must be one). */
+  /** stdout parsed as JSON lines (every whole line must be one; a line still being written is left out). */
   logLines(): Record<string, unknown>[] {
     return this.stdout
+      .slice(0, this.stdout.lastIndexOf('\n') + 1)
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
+  /** Resolves once a log line with this `msg` is on stdout: stdout and the stderr banner arrive independently. */
+  async logged(msg: string, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.logLines().some((l) => l['msg'] === msg)) {
+      if (Date.now() > deadline)
+        throw new Error(`no log line "${msg}" within ${timeoutMs} ms:\n${this.stdout}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 }
 
