@@ -84,14 +84,8 @@ export class NidusProcess {
   }
 
   /** Resolves once the start banner is printed; rejects with the output if the process exits first. */
-  async up(timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.stderr.includes('Nidus is up')) {
-      if (this.child.exitCode !== null)
-        throw new Error(`exited ${this.child.exitCode}:\n${this.stderr}\n${this.stdout}`);
-      if (Date.now() > deadline) throw new Error(`no start banner within ${timeoutMs} ms:\n${this.stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+  up(timeoutMs = 60_000): Promise<void> {
+    return this.until(() => this.stderr.includes('Nidus is up'), timeoutMs, 'no start banner');
   }
 
   /** Sends SIGTERM and resolves with the exit code. */
@@ -110,11 +104,18 @@ export class NidusProcess {
   }
 
   /** Resolves once a log line with this `msg` is on stdout: stdout and the stderr banner arrive independently. */
-  async logged(msg: string, timeoutMs = 10_000): Promise<void> {
+  logged(msg: string, timeoutMs = 10_000): Promise<void> {
+    return this.until(() => this.logLines().some((l) => l['msg'] === msg), timeoutMs, `no log line "${msg}"`);
+  }
+
+  /** Polls `check` every 50 ms; rejects with the output if the process exits first or `timeoutMs` passes. */
+  private async until(check: () => boolean, timeoutMs: number, missing: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!this.logLines().some((l) => l['msg'] === msg)) {
+    while (!check()) {
+      if (this.child.exitCode !== null)
+        throw new Error(`exited ${this.child.exitCode}:\n${this.stderr}\n${this.stdout}`);
       if (Date.now() > deadline)
-        throw new Error(`no log line "${msg}" within ${timeoutMs} ms:\n${this.stdout}`);
+        throw new Error(`${missing} within ${timeoutMs} ms:\n${this.stderr}\n${this.stdout}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

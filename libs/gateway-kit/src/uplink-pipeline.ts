@@ -75,8 +75,7 @@ export class UplinkPipeline {
     const outcome = await this.decode(device, topic, payload, receivedAt, pending);
     const publishes: Promise<void>[] = [];
     for (const [t, events] of pending) publishes.push(this.options.bus.publish(t, events));
-    if (publishes.length === 1) await publishes[0];
-    else if (publishes.length > 1) await Promise.all(publishes);
+    await Promise.all(publishes);
     return outcome;
   }
 
