@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuplicateKeyError, VersionConflictError } from '@nidus/persistence-core';
@@ -42,6 +43,50 @@ describe('SQLite group commit', () => {
     expect(deleted).toBe(true);
     expect(conflict).toBeInstanceOf(VersionConflictError);
     expect(await things.count('t', {})).toBe(49);
+    await store.close();
+  });
+});
+
+describe('SQLite write durability', () => {
+  const turns = async (n: number) => {
+    for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+  };
+
+  it('acknowledges a write once the write-ahead log is flushed; writes during a flush share the next', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nidus-sync-'));
+    dirs.push(dir);
+    const flushes: { wal: FileHandle; done: (error?: Error) => void }[] = [];
+    const store = new SqliteDocumentStore(join(dir, 's.sqlite'), {
+      datasync: (wal) =>
+        new Promise((resolve, reject) => flushes.push({ wal, done: (e) => (e ? reject(e) : resolve()) })),
+    });
+    const things = await store.collection<{ name: string }>({ name: 'things' });
+    const acked: string[] = [];
+    const insert = (id: string) => things.insert('t', id, { name: id }).then(() => void acked.push(id));
+
+    const first = insert('a');
+    await turns(5);
+    expect(flushes).toHaveLength(1);
+    expect((await flushes[0]!.wal.stat()).ino).toBe(statSync(join(dir, 's.sqlite-wal')).ino);
+    expect(await things.get('t', 'a')).toMatchObject({ data: { name: 'a' } }); // committed, not yet acknowledged
+    expect(acked).toEqual([]);
+
+    const during = [insert('b'), insert('c')];
+    await turns(5);
+    expect(flushes).toHaveLength(1); // b and c are committed and wait for the flush under way to end
+    flushes[0]!.done();
+    await first;
+    expect(acked).toEqual(['a']);
+    await turns(5);
+    expect(flushes).toHaveLength(2);
+    flushes[1]!.done();
+    await Promise.all(during);
+    expect(acked.sort()).toEqual(['a', 'b', 'c']);
+
+    const failed = things.insert('t', 'd', { name: 'd' });
+    await turns(5);
+    flushes[2]!.done(new Error('EIO'));
+    await expect(failed).rejects.toThrow('EIO'); // not known to be on disk: not acknowledged
     await store.close();
   });
 });
