@@ -7,7 +7,11 @@ import {
   type DeviceLifecyclePush,
   type EventEnvelope,
   type ProductLifecyclePush,
+  createEvent,
   deviceLifecycleChangedV1,
+  deviceStatusChangedV1,
+  formatCompactUtc,
+  formatMillisUtc,
   productLifecycleChangedV1,
 } from '@nidus/contracts';
 import { loadConfig } from '@nidus/platform-config';
@@ -368,6 +372,53 @@ describe('device-registry over the embedded adapters', () => {
     );
     expect(devices.find((d) => d.device_id === 'lookupp_other')?.project_id).toBe('p2');
     expect(devices.find((d) => d.device_id === 'lookupp_l7')?.project_id).toBe(project);
+  });
+
+  it('keeps the connection state the gateways report, ignoring late reports, and forgets it with the device', async () => {
+    const id = 'lookupp_c1'; // a product of the test before
+    expect((await call('POST', '/devices', { node_id: 'c1', product_id: 'lookupp' })).status).toBe(201);
+    const header = { device_id: id, product_id: 'lookupp', app_id: 'a', gateway_id: id, node_id: 'c1' };
+    const report = (status: 'ONLINE' | 'OFFLINE', at: number) =>
+      infra.bus.publish(deviceStatusChangedV1, [
+        createEvent({
+          type: deviceStatusChangedV1.type,
+          source: 'test',
+          subject: id,
+          tenant: project,
+          time: new Date(at),
+          data: {
+            resource: 'device.status' as const,
+            event: 'update' as const,
+            event_time: formatCompactUtc(at),
+            notify_data: {
+              header,
+              body: { status, last_online_time: formatCompactUtc(at) },
+            },
+          },
+        }),
+      ]);
+    const shown = async () => (await call('GET', `/devices/${id}`)).body;
+    const t0 = Date.parse('2026-11-26T10:00:00.123Z');
+    await report('OFFLINE', t0);
+    await report('ONLINE', t0 - 60_000); // late, from an earlier session: would set active_time if applied
+    await report('ONLINE', t0 + 1_000);
+    let device: Answer = {};
+    for (let i = 0; i < 250 && device['connection_status_update_time'] !== formatMillisUtc(t0 + 1_000); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      device = await shown();
+    }
+    expect(device).toMatchObject({
+      status: 'ONLINE',
+      connection_status_update_time: formatMillisUtc(t0 + 1_000),
+      active_time: formatMillisUtc(t0 + 1_000),
+    });
+    const listed = await call('GET', '/devices?product_id=lookupp&node_id=c1');
+    expect(listed.body['devices']).toMatchObject([{ device_id: id, status: 'ONLINE' }]);
+
+    expect((await call('DELETE', `/devices/${id}`)).status).toBe(204);
+    expect((await call('POST', '/devices', { node_id: 'c1', product_id: 'lookupp' })).status).toBe(201);
+    const never = { status: 'INACTIVE', connection_status_update_time: null, active_time: null };
+    expect(await shown()).toMatchObject(never); // a new registration under the same id
   });
 
   it('journals its events in the data directory', () => {

@@ -1,7 +1,7 @@
 import type { DocumentCollection, DocumentStore, StoredDocument } from '@nidus/persistence-core';
 import type { StoredApp } from './resource-spaces/resource-space.schema';
 import type { StoredProduct } from './products/product.schema';
-import type { DeviceLocation, StoredDevice } from './devices/device.schema';
+import type { DeviceLocation, StoredConnection, StoredDevice } from './devices/device.schema';
 import type { StoredDeviceLog } from './device-logs/device-log.schema';
 
 /**
@@ -12,6 +12,8 @@ export interface RegistryStore {
   readonly apps: DocumentCollection<StoredApp>;
   readonly products: DocumentCollection<StoredProduct>;
   readonly devices: DocumentCollection<StoredDevice>;
+  /** Connection states by device record id: no indexes, as they are written at every login and logout. */
+  readonly connections: DocumentCollection<StoredConnection>;
   /** `device_id` → project, across projects: a device id is unique in the instance (spec 02 §2.3). */
   readonly deviceIndex: DocumentCollection<DeviceLocation>;
   /** Device log reports, keyed by record id (newest first in marker paging). */
@@ -49,6 +51,7 @@ export async function openRegistryStore(documents: DocumentStore): Promise<Regis
         { fields: ['device_name'] },
       ],
     }),
+    connections: await documents.collection<StoredConnection>({ name: 'registry_device_connections' }),
     deviceIndex: await documents.collection<DeviceLocation>({ name: 'registry_device_index' }),
     deviceLogs: await documents.collection<StoredDeviceLog>({
       name: 'registry_device_logs',

@@ -1,23 +1,24 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import {
   type EventEnvelope,
+  type StatusUpdatePush,
   type TopicDefinition,
   deviceInfoReportedV1,
   deviceLogReportedV1,
   deviceStatusChangedV1,
 } from '@nidus/contracts';
 import type { EventBus, Subscription } from '@nidus/messaging-core';
-import { VersionConflictError } from '@nidus/persistence-core';
+import { DuplicateKeyError, VersionConflictError } from '@nidus/persistence-core';
 import { EVENT_BUS } from '@nidus/platform-runtime';
 import { DeviceLogService } from '../device-logs/device-log.service';
-import { REGISTRY_STORE, type RegistryStore, findDevice } from '../registry.store';
-import type { StoredDevice } from './device.schema';
+import { REGISTRY_STORE, type RegistryStore, findDevice, instanceTenant } from '../registry.store';
+import type { StoredConnection, StoredDevice } from './device.schema';
 
 const group = 'device-registry';
 
 /**
  * What the device gateways report about a device that the registry keeps (spec 05 §3.3.3 show device): its
- * connection status and times (`iot.device.status-changed.v1`), the versions it runs
+ * connection status and times, apart from the device (StoredConnection) (`iot.device.status-changed.v1`), the versions it runs
  * (`iot.device.info-reported.v1`, spec 01 §4.2) and its log reports (`iot.device.log-reported.v1`, §4.1.2).
  */
 @Injectable()
@@ -32,24 +33,10 @@ export class DeviceReportsConsumer implements OnApplicationBootstrap, OnModuleDe
 
   async onApplicationBootstrap(): Promise<void> {
     this.subscriptions.push(
-      await this.consume(deviceStatusChangedV1, (event) => {
-        const { body } = event.data.notify_data;
-        if (body.status !== 'ONLINE' && body.status !== 'OFFLINE' && body.status !== 'ABNORMAL')
-          return undefined;
-        const changedAt = Date.parse(event.time); // the gateway's clock, in ms (event_time has seconds only)
-        return (d) =>
-          // Older than what is stored: a late event of an earlier session (partitions keep order per device, but
-          // two gateway instances publish independently).
-          d.connection && d.connection.updated_at > changedAt
-            ? undefined
-            : {
-                ...d,
-                connection: {
-                  status: body.status as 'ONLINE' | 'OFFLINE' | 'ABNORMAL',
-                  updated_at: changedAt,
-                },
-                ...(d.active_at === undefined && body.status === 'ONLINE' ? { active_at: changedAt } : {}),
-              };
+      await this.bus.subscribe({
+        topic: deviceStatusChangedV1,
+        group,
+        handler: (e) => this.recordConnection(e),
       }),
       await this.consume(deviceInfoReportedV1, (event) => {
         const { paras } = event.data;
@@ -66,6 +53,37 @@ export class DeviceReportsConsumer implements OnApplicationBootstrap, OnModuleDe
 
   async onModuleDestroy(): Promise<void> {
     await Promise.all(this.subscriptions.map((s) => s.close()));
+  }
+
+  /** Keeps the connection state a gateway reported, unless a later one is stored; a deleted device is skipped. */
+  private async recordConnection(event: EventEnvelope<StatusUpdatePush>): Promise<void> {
+    const { status } = event.data.notify_data.body;
+    if (status !== 'ONLINE' && status !== 'OFFLINE' && status !== 'ABNORMAL') return;
+    const changedAt = Date.parse(event.time); // the gateway's clock, in ms (event_time has seconds only)
+    const location = await this.store.deviceIndex.get(instanceTenant, event.subject);
+    if (!location) return;
+    const { project_id: project, record_id: record } = location.data;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = await this.store.connections.get(project, record);
+      // Older than what is stored: a late event of an earlier session (partitions keep order per device, but two
+      // gateway instances publish independently).
+      if (current && current.data.updated_at > changedAt) return;
+      const activeAt = current?.data.active_at ?? (status === 'ONLINE' ? changedAt : undefined);
+      const next: StoredConnection = {
+        status,
+        updated_at: changedAt,
+        ...(activeAt === undefined ? {} : { active_at: activeAt }),
+      };
+      try {
+        if (current) await this.store.connections.replace(project, record, next, current.version);
+        else await this.store.connections.insert(project, record, next);
+        return;
+      } catch (error) {
+        // Another instance's event was stored meanwhile: read again
+        if (!(error instanceof VersionConflictError || error instanceof DuplicateKeyError)) throw error;
+      }
+    }
+    throw new Error(`the connection state of device ${event.subject} kept changing under an update`);
   }
 
   /** Applies each event's change to the device it names (`subject`); a device deleted meanwhile is skipped. */

@@ -24,8 +24,8 @@ export class DeviceController {
     @Param('project_id') project: string,
     @Body(new ZodValidationPipe(addDeviceSchema)) body: AddDevice,
   ) {
-    const { device, names, plainSecret } = await this.devices.create(project, body);
-    return toDeviceDto(device, names, plainSecret);
+    const { device, context, plainSecret } = await this.devices.create(project, body);
+    return toDeviceDto(device, context, plainSecret);
   }
 
   @Get()
@@ -36,15 +36,15 @@ export class DeviceController {
   ) {
     const page = await this.devices.list(project, query, markerPagingOf(raw));
     return {
-      devices: page.items.map((i) => toDeviceSummary(i.data, page.names)),
+      devices: page.items.map((i) => toDeviceSummary(i.data, page.context)),
       page: { count: page.count, marker: page.marker },
     };
   }
 
   @Get(':device_id')
   async show(@Param('project_id') project: string, @Param('device_id') deviceId: string) {
-    const { device, names } = await this.devices.show(project, deviceId);
-    return toDeviceDto(device, names);
+    const { device, context } = await this.devices.show(project, deviceId);
+    return toDeviceDto(device, context);
   }
 
   @Put(':device_id')
@@ -53,8 +53,8 @@ export class DeviceController {
     @Param('device_id') deviceId: string,
     @Body(new ZodValidationPipe(updateDeviceSchema)) body: UpdateDevice,
   ) {
-    const { device, names } = await this.devices.update(project, deviceId, body);
-    return toDeviceDto(device, names);
+    const { device, context } = await this.devices.update(project, deviceId, body);
+    return toDeviceDto(device, context);
   }
 
   @Delete(':device_id')

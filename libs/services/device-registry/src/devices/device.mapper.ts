@@ -5,18 +5,19 @@ import {
   formatMillisUtc,
 } from '@nidus/contracts';
 import type { DeviceDto, DeviceSummaryDto } from './device.dto';
-import { type StoredDevice, statusOf } from './device.schema';
+import { type StoredConnection, type StoredDevice, statusOf } from './device.schema';
 
-/** Resource-space and product names, looked up once per response. */
-export interface DeviceNames {
+/** What a response shows beside the stored devices, looked up once per response. */
+export interface DeviceContext {
   app(appId: string): string;
   product(appId: string, productId: string): string;
+  connection(deviceId: string): StoredConnection | undefined;
 }
 
-export function toDeviceSummary(d: StoredDevice, names: DeviceNames): DeviceSummaryDto {
+export function toDeviceSummary(d: StoredDevice, context: DeviceContext): DeviceSummaryDto {
   return {
     app_id: d.app_id,
-    app_name: names.app(d.app_id),
+    app_name: context.app(d.app_id),
     device_id: d.device_id,
     node_id: d.node_id,
     gateway_id: d.parent_id ?? d.device_id, // a directly connected device is its own gateway (spec 05 §3.3.1)
@@ -27,16 +28,17 @@ export function toDeviceSummary(d: StoredDevice, names: DeviceNames): DeviceSumm
     sw_version: d.sw_version ?? null,
     device_sdk_version: d.device_sdk_version ?? null,
     product_id: d.product_id,
-    product_name: names.product(d.app_id, d.product_id),
-    status: statusOf(d),
+    product_name: context.product(d.app_id, d.product_id),
+    status: statusOf(d, context.connection(d.device_id)),
     tags: d.tags.map((t) => ({ ...t })),
   };
 }
 
 /** The device detail; `plainSecret` only in the answer to create (spec 05 §3.3: the secret is shown once). */
-export function toDeviceDto(d: StoredDevice, names: DeviceNames, plainSecret?: string): DeviceDto {
+export function toDeviceDto(d: StoredDevice, context: DeviceContext, plainSecret?: string): DeviceDto {
+  const connection = context.connection(d.device_id);
   return {
-    ...toDeviceSummary(d, names),
+    ...toDeviceSummary(d, context),
     auth_info: {
       auth_type: d.auth.auth_type,
       ...(plainSecret === undefined ? {} : { secret: plainSecret }),
@@ -45,17 +47,17 @@ export function toDeviceDto(d: StoredDevice, names: DeviceNames, plainSecret?: s
       timeout: d.auth.timeout,
     },
     create_time: formatCompactUtc(d.created_at),
-    connection_status_update_time: d.connection ? formatMillisUtc(d.connection.updated_at) : null,
-    active_time: d.active_at === undefined ? null : formatMillisUtc(d.active_at),
+    connection_status_update_time: connection ? formatMillisUtc(connection.updated_at) : null,
+    active_time: connection?.active_at === undefined ? null : formatMillisUtc(connection.active_at),
     modules: [],
     extension_info: d.extension_info ?? {},
   };
 }
 
 /** The device object of `device` pushes (spec 03 §6.4.7): never a secret or fingerprint. */
-export function toDeviceObject(d: StoredDevice, names: DeviceNames): DeviceObject {
+export function toDeviceObject(d: StoredDevice, context: DeviceContext): DeviceObject {
   return {
-    ...toDeviceSummary(d, names),
+    ...toDeviceSummary(d, context),
     auth_info: { auth_type: d.auth.auth_type, secure_access: d.auth.secure_access, timeout: d.auth.timeout },
     create_time: formatCompactUtc(d.created_at),
     extension_info: d.extension_info ?? {},
@@ -66,14 +68,14 @@ export function toDeviceObject(d: StoredDevice, names: DeviceNames): DeviceObjec
 export function toDeviceChangedPush(
   event: 'create' | 'update',
   d: StoredDevice,
-  names: DeviceNames,
+  context: DeviceContext,
   now: number,
 ): DeviceLifecyclePush {
   return {
     resource: 'device',
     event,
     event_time: formatCompactUtc(now),
-    notify_data: { body: toDeviceObject(d, names) },
+    notify_data: { body: toDeviceObject(d, context) },
   };
 }
 

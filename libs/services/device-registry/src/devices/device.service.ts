@@ -19,8 +19,8 @@ import { publishLifecycle } from '../registry.events';
 import { REGISTRY_STORE, type RegistryStore, findDevice, instanceTenant } from '../registry.store';
 import { ResourceSpaceService } from '../resource-spaces/resource-space.service';
 import type { AddDevice, ListDevicesQuery, ResetSecret, UpdateDevice } from './device.dto';
-import { type DeviceNames, toDeviceChangedPush, toDeviceDeletedPush } from './device.mapper';
-import type { StoredAuth, StoredDevice } from './device.schema';
+import { type DeviceContext, toDeviceChangedPush, toDeviceDeletedPush } from './device.mapper';
+import type { StoredAuth, StoredConnection, StoredDevice } from './device.schema';
 
 const maxSubDeviceDepth = 2; // spec 02 §2.3
 const orphanClaimMs = 60_000; // a create takes milliseconds; a claim this old without its device is left over
@@ -71,8 +71,9 @@ export class DeviceService {
       created_at: this.clock.now(),
     };
     await this.claimDeviceId(project, deviceId, recordId);
+    let stored: StoredDocument<StoredDevice>;
     try {
-      await this.store.devices.insert(project, recordId, device);
+      stored = await this.store.devices.insert(project, recordId, device);
     } catch (error) {
       await this.store.deviceIndex.delete(instanceTenant, deviceId);
       if (error instanceof DuplicateKeyError)
@@ -80,9 +81,9 @@ export class DeviceService {
       throw error;
     }
     this.counts.forget(project);
-    const names = await this.namesFor(project, [device]);
-    await this.publish(project, device, toDeviceChangedPush('create', device, names, this.clock.now()));
-    return { device, names, plainSecret };
+    const context = await this.contextFor(project, [stored]);
+    await this.publish(project, device, toDeviceChangedPush('create', device, context, this.clock.now()));
+    return { device, context, plainSecret };
   }
 
   /** By the instance-wide index, then by record id: two key lookups, which every store answers from its key. */
@@ -98,8 +99,8 @@ export class DeviceService {
   }
 
   async show(project: string, deviceId: string) {
-    const { data } = await this.find(project, deviceId);
-    return { device: data, names: await this.namesFor(project, [data]) };
+    const found = await this.find(project, deviceId);
+    return { device: found.data, context: await this.contextFor(project, [found]) };
   }
 
   async list(project: string, query: ListDevicesQuery, paging: MarkerPaging) {
@@ -116,13 +117,7 @@ export class DeviceService {
       { filter, ...(ids ? { ids } : {}), counts: this.counts },
       paging,
     );
-    return {
-      ...page,
-      names: await this.namesFor(
-        project,
-        page.items.map((i) => i.data),
-      ),
-    };
+    return { ...page, context: await this.contextFor(project, page.items) };
   }
 
   async update(project: string, deviceId: string, body: UpdateDevice) {
@@ -144,6 +139,7 @@ export class DeviceService {
     if (children > 0) throw new IotdaApiError('DEVICE_HAS_CHILDREN', `${children} sub-device(s).`);
     await this.store.devices.delete(project, current.id);
     await this.store.deviceIndex.delete(instanceTenant, deviceId);
+    await this.store.connections.delete(project, current.id);
     this.counts.forget(project);
     await this.publish(project, current.data, toDeviceDeletedPush(current.data, this.clock.now()));
   }
@@ -178,11 +174,11 @@ export class DeviceService {
   }
 
   private async save(project: string, current: StoredDocument<StoredDevice>, device: StoredDevice) {
-    await this.store.devices.replace(project, current.id, device, current.version);
+    const stored = await this.store.devices.replace(project, current.id, device, current.version);
     this.counts.forget(project); // a filter may match the device now, or no longer
-    const names = await this.namesFor(project, [device]);
-    await this.publish(project, device, toDeviceChangedPush('update', device, names, this.clock.now()));
-    return { device, names };
+    const context = await this.contextFor(project, [stored]);
+    await this.publish(project, device, toDeviceChangedPush('update', device, context, this.clock.now()));
+    return { device, context };
   }
 
   private credentialsFor(
@@ -246,20 +242,33 @@ export class DeviceService {
     return gateway?.data.parent_id === null ? { root_id: gatewayId } : { parent_id: gatewayId };
   }
 
-  private async namesFor(project: string, devices: readonly StoredDevice[]): Promise<DeviceNames> {
-    const apps = await this.spaces.names(
-      project,
-      devices.map((d) => d.app_id),
-    );
+  /** Names of the devices' spaces and products, and their connection states. */
+  private async contextFor(
+    project: string,
+    devices: readonly Pick<StoredDocument<StoredDevice>, 'id' | 'data'>[],
+  ): Promise<DeviceContext> {
+    const [apps, connections] = await Promise.all([
+      this.spaces.names(
+        project,
+        devices.map((d) => d.data.app_id),
+      ),
+      this.store.connections.getMany(
+        project,
+        devices.map((d) => d.id),
+      ),
+    ]);
     const products = new Map<string, string>();
-    for (const d of devices) {
+    for (const { data: d } of devices) {
       const key = `${d.app_id}/${d.product_id}`;
       if (!products.has(key))
         products.set(key, (await this.products.nameOf(project, d.app_id, d.product_id)) ?? '');
     }
+    const deviceIdOf = new Map(devices.map((d) => [d.id, d.data.device_id]));
+    const states = new Map<string, StoredConnection>(connections.map((c) => [deviceIdOf.get(c.id)!, c.data]));
     return {
       app: (appId) => apps.get(appId) ?? '',
       product: (appId, productId) => products.get(`${appId}/${productId}`) ?? '',
+      connection: (deviceId) => states.get(deviceId),
     };
   }
 
