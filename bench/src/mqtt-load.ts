@@ -27,6 +27,8 @@ export interface LoadPlan {
   /** connect mode: new connections per second, and how long to hold them once all are up. */
   readonly connectRate?: number;
   readonly holdS?: number;
+  /** The server's process: its CPU time is read while the generator measures (from /proc, so Linux only). */
+  readonly serverPid?: number;
 }
 
 export interface LoadResult {
@@ -40,6 +42,18 @@ export interface LoadResult {
   /** Connections closed before any CONNACK. */
   readonly lost: number;
   readonly connectSeconds: number;
+  /** CPU time the server used during the measurement (connect mode: until every device was answered), in ms. */
+  readonly serverCpuMs: number;
+}
+
+/**
+ * User + system CPU time of a process in ms (/proc/<pid>/stat fields 14 and 15, in ticks of 10 ms). On this shared VM
+ * rates swing with the neighbours' load; CPU time per operation much less.
+ */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 class Device {
@@ -139,14 +153,18 @@ async function run(plan: LoadPlan): Promise<LoadResult> {
   let running = true;
   const devices: Device[] = [];
   const connectStart = process.hrtime.bigint();
-  const perTick = Math.max(1, Math.round((plan.connectRate ?? 1e9) / 100));
-  for (let i = 0; i < plan.devices.length; i += perTick) {
-    for (const login of plan.devices.slice(i, i + perTick))
+  let serverCpuMs = -cpuMs(plan.serverPid);
+  // Paced by the clock, not by counting ticks: a timer fires late under load, and the offered rate would drop with it.
+  while (devices.length < plan.devices.length) {
+    const elapsedS = Number(process.hrtime.bigint() - connectStart) / 1e9;
+    const due = plan.connectRate ? Math.ceil(plan.connectRate * elapsedS) : plan.devices.length;
+    for (const login of plan.devices.slice(devices.length, Math.max(due, devices.length + 1)))
       devices.push(new Device(plan, login, onPacket, onLost));
-    if (plan.connectRate) await sleep(10);
+    if (plan.connectRate) await sleep(5);
   }
   await Promise.race([everyoneIn, sleep(120_000)]);
   const connectSeconds = Number(process.hrtime.bigint() - connectStart) / 1e9;
+  if (plan.mode === 'connect') serverCpuMs += cpuMs(plan.serverPid);
 
   let seconds = 0;
   if (plan.mode === 'connect') await sleep((plan.holdS ?? 5) * 1000);
@@ -167,9 +185,11 @@ async function run(plan: LoadPlan): Promise<LoadResult> {
     }
     await sleep((plan.warmupS ?? 2) * 1000);
     measuring = true;
+    serverCpuMs = -cpuMs(plan.serverPid);
     const started = process.hrtime.bigint();
     await sleep((plan.durationS ?? 10) * 1000);
     measuring = false;
+    serverCpuMs += cpuMs(plan.serverPid);
     seconds = Number(process.hrtime.bigint() - started) / 1e9;
     running = false;
     clearInterval(ticker);
@@ -187,6 +207,7 @@ async function run(plan: LoadPlan): Promise<LoadResult> {
     refused,
     lost,
     connectSeconds,
+    serverCpuMs,
   };
 }
 

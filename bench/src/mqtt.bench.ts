@@ -58,15 +58,21 @@ const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(8);
 
 function printRow(name: string, r: LoadResult): void {
   console.log(
-    `  ${name.padEnd(44)} ${fmt(r.perSecond)} acked/s   p50 ${fmt(r.p50Ms, 1)} ms   p99 ${fmt(r.p99Ms, 1)} ms`,
+    `  ${name.padEnd(44)} ${fmt(r.perSecond)} acked/s   p50 ${fmt(r.p50Ms, 1)} ms   p99 ${fmt(r.p99Ms, 1)} ms   server CPU ${fmt((r.serverCpuMs * 1000) / Math.max(1, r.acked))} µs/publish`,
   );
 }
 
-/** Peak, then half-peak latency, for one server; returns the peak rate. */
-async function throughput(name: string, logins: DeviceLogin[], port: number): Promise<number> {
+/** Peak, then half-peak latency, for one server (process `serverPid`); returns the peak rate. */
+async function throughput(
+  name: string,
+  logins: DeviceLogin[],
+  port: number,
+  serverPid: number,
+): Promise<number> {
   // Devices log in at 200/s, as after a gateway restart with backoff: the measurement starts once all are in.
   const base = {
     port,
+    serverPid,
     devices: logins,
     payload: meterReport,
     warmupS: 2,
@@ -98,7 +104,7 @@ async function mosquitto(): Promise<number> {
       clientId: `bench-${i}`,
       topic: `$oc/devices/bench-${i}/sys/properties/report`,
     }));
-    return await throughput('Mosquitto 2 (reference)', logins, port);
+    return await throughput('Mosquitto 2 (reference)', logins, port, child.pid!); // taskset execs mosquitto
   } finally {
     await stopped(child);
   }
@@ -164,7 +170,7 @@ async function nidus(shape: string, reference: number): Promise<void> {
   const pid = 'pid' in t ? t.pid : t.pids[0]!;
   try {
     console.log(`\nNidus, ${shape} shape (the gateway on CPU ${serverCpu})`);
-    const peak = await throughput(`Nidus ${shape}`, await register(t, devices), mqtt);
+    const peak = await throughput(`Nidus ${shape}`, await register(t, devices), mqtt, pid);
     console.log(`  ${'ratio to Mosquitto'.padEnd(44)} ${fmt(peak / reference, 2)}`);
     if (shape !== 'embedded' || connections === 0) return;
     const started = Date.now();
@@ -172,11 +178,19 @@ async function nidus(shape: string, reference: number): Promise<void> {
     const before = rssMb(pid);
     console.log(`  (${connections} devices registered in ${((Date.now() - started) / 1000).toFixed(0)} s)`);
     const held = await load(
-      { port: mqtt, devices: logins, payload: meterReport, mode: 'connect', connectRate, holdS: 5 },
+      {
+        port: mqtt,
+        devices: logins,
+        payload: meterReport,
+        mode: 'connect',
+        connectRate,
+        holdS: 5,
+        serverPid: pid,
+      },
       pid,
     );
     console.log(
-      `  ${`${held.connected} idle connections (${held.refused} refused, ${held.lost} lost)`.padEnd(44)} ${fmt(held.connected / held.connectSeconds)} connects/s   RSS ${fmt(before)} → ${fmt(held.maxRssMb)} MB (${(((held.maxRssMb - before) * 1024) / Math.max(1, held.connected)).toFixed(1)} KiB each)`,
+      `  ${`${held.connected} idle connections (${held.refused} refused, ${held.lost} lost)`.padEnd(44)} ${fmt(held.connected / held.connectSeconds)} connects/s   RSS ${fmt(before)} → ${fmt(held.maxRssMb)} MB (${(((held.maxRssMb - before) * 1024) / Math.max(1, held.connected)).toFixed(1)} KiB each)   server CPU ${fmt((held.serverCpuMs * 1000) / Math.max(1, held.connected))} µs/login`,
     );
   } finally {
     await t.stop();
