@@ -62,13 +62,18 @@ describe('Journal', () => {
     ).resolves.toBeUndefined();
   });
 
-  it('rotates segments and deletes the ones every group has consumed', async () => {
+  it('rotates segments and deletes, oldest first, the ones a restart would not need', async () => {
     const { journal } = await Journal.open({ dir, logger: silentLogger, segmentBytes: 100 });
     for (let i = 0; i < 10; i++) await journal.append([record(i)]);
-    const before = readdirSync(dir).filter((f) => f.endsWith('.log')).length;
+    const segments = () => readdirSync(dir).filter((f) => f.endsWith('.log')).length;
+    const before = segments();
     expect(before).toBeGreaterThan(2);
-    journal.writeOffsets({ g: { t: [10] } });
-    expect(readdirSync(dir).filter((f) => f.endsWith('.log'))).toHaveLength(1);
+    journal.release(new Map()); // nothing known to be unneeded
+    journal.release(new Map([['t/0', 0]]));
+    expect(segments()).toBe(before);
+    journal.release(new Map([['t/0', 10]]));
+    await new Promise((r) => setTimeout(r, 50)); // files are removed off the event loop
+    expect(segments()).toBe(1);
     await journal.close();
   });
 });

@@ -11,7 +11,7 @@ import {
   truncateSync,
   writeFileSync,
 } from 'node:fs';
-import { type FileHandle, open } from 'node:fs/promises';
+import { type FileHandle, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@nidus/ports';
 
@@ -49,7 +49,7 @@ interface Pending {
 }
 
 const segmentName = (n: number) => `${String(n).padStart(12, '0')}.log`;
-const partitionKey = (topic: string, partition: number) => `${topic}/${partition}`;
+export const partitionKey = (topic: string, partition: number) => `${topic}/${partition}`;
 
 /**
  * The in-process bus's write-ahead journal (ARCHITECTURE §6): JSON lines in numbered segment files.
@@ -101,7 +101,7 @@ export class Journal {
     });
   }
 
-  /** Atomically replaces offsets.json, then deletes closed segments that every group has consumed. */
+  /** Atomically replaces offsets.json. */
   writeOffsets(offsets: CommittedOffsets): void {
     const file = join(this.options.dir, 'offsets.json');
     writeFileSync(`${file}.tmp`, JSON.stringify(offsets));
@@ -109,7 +109,27 @@ export class Journal {
     fdatasyncSync(fd);
     closeSync(fd);
     renameSync(`${file}.tmp`, file);
-    this.deleteConsumedSegments(offsets);
+  }
+
+  /**
+   * Deletes the oldest closed segments that a restart would not need: each partition in them is below `needed` (by
+   * `partitionKey`: the lowest offset the bus could still deliver, which must already be durable in offsets.json
+   * where a group's position sets it), or they are older than the retention time (events nobody consumed, dead
+   * letters). A segment of a partition absent from `needed` is kept.
+   */
+  release(needed: ReadonlyMap<string, number>): void {
+    const retentionMs = this.options.retentionMs ?? 7 * 24 * 3600 * 1000;
+    while (this.segments.length > 1 && this.segments[0] !== this.active.segment) {
+      const oldest = this.segments[0]!;
+      const path = join(this.options.dir, oldest.file);
+      const released = [...oldest.maxOffsets].every(([key, max]) => (needed.get(key) ?? -1) > max);
+      if (!released && statSync(path).mtimeMs >= Date.now() - retentionMs) break;
+      this.segments.shift();
+      // Off the event loop: unlinking a 64 MiB file takes the file system a while.
+      rm(path, { force: true }).catch((error: unknown) =>
+        this.options.logger.error({ err: error, file: oldest.file }, 'bus journal: segment not deleted'),
+      );
+    }
   }
 
   async close(): Promise<void> {
@@ -187,32 +207,6 @@ export class Journal {
       return {};
     }
     return JSON.parse(readFileSync(file, 'utf8')) as CommittedOffsets;
-  }
-
-  /**
-   * A closed segment goes once, for each partition in it, some group consumes the topic and all are past it — or
-   * once it is older than the retention time (events nobody subscribed to, dead letters).
-   */
-  private deleteConsumedSegments(offsets: CommittedOffsets): void {
-    const minCommitted = new Map<string, number>();
-    for (const topics of Object.values(offsets)) {
-      for (const [topic, positions] of Object.entries(topics)) {
-        positions.forEach((next, partition) => {
-          const key = partitionKey(topic, partition);
-          minCommitted.set(key, Math.min(minCommitted.get(key) ?? Infinity, next));
-        });
-      }
-    }
-    while (this.segments.length > 1 && this.segments[0] !== this.active.segment) {
-      const oldest = this.segments[0]!;
-      const path = join(this.options.dir, oldest.file);
-      const consumed = [...oldest.maxOffsets].every(([key, max]) => (minCommitted.get(key) ?? -1) > max);
-      const expired =
-        statSync(path).mtimeMs < Date.now() - (this.options.retentionMs ?? 7 * 24 * 3600 * 1000);
-      if (!consumed && !expired) break;
-      rmSync(path, { force: true });
-      this.segments.shift();
-    }
   }
 }
 

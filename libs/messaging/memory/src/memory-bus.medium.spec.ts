@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -42,5 +42,54 @@ describe('MemoryEventBus memory', () => {
     expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => seen[0]! + i));
     await subscription.close();
     await bus.close();
+  });
+
+  const journaled = (dataDir: string, grace?: number) =>
+    MemoryEventBus.open({
+      dataDir,
+      partitions: 1,
+      retainUnconsumed: 10,
+      offsetFlushMs: 5,
+      segmentBytes: 2_000,
+      ...(grace === undefined ? {} : { restoredGroupGraceMs: grace }),
+    });
+  const consume = async (bus: MemoryEventBus, group: string, settleMs = 100) => {
+    const seen: number[] = [];
+    const subscription = await bus.subscribe({
+      topic,
+      group,
+      handler: async (e) => void seen.push(e.data.n),
+    });
+    await new Promise((resolve) => setTimeout(resolve, settleMs));
+    await subscription.close();
+    return seen;
+  };
+
+  it('keeps the journal of a topic nobody consumes as short as what memory retains', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'nidus-bus-'));
+    dirs.push(dataDir);
+    const bus = await journaled(dataDir);
+    for (let n = 0; n < 300; n++) await bus.publish(topic, [event(n)]); // ~70 segments of ~10 events
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(readdirSync(dataDir).filter((f) => f.endsWith('.log')).length).toBeLessThanOrEqual(4);
+    await bus.close();
+    const again = await journaled(dataDir);
+    const seen = await consume(again, 'late');
+    expect(seen[0]).toBeGreaterThanOrEqual(260); // the retained tail, in order, through a restart
+    expect(seen).toEqual(Array.from({ length: 300 - seen[0]! }, (_, i) => seen[0]! + i));
+    await again.close();
+  });
+
+  it("holds a group's backlog across a restart until the group subscribes again, within the grace time", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'nidus-bus-'));
+    dirs.push(dataDir);
+    const first = await journaled(dataDir);
+    expect(await consume(first, 'slow', 20)).toEqual([]); // the group is known, at offset 0
+    for (let n = 0; n < 200; n++) await first.publish(topic, [event(n)]);
+    await first.close();
+    const restarted = await journaled(dataDir);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // housekeeping runs before the group is back
+    expect(await consume(restarted, 'slow')).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    await restarted.close();
   });
 });

@@ -8,7 +8,7 @@ import {
   deliver,
 } from '@nidus/messaging-core';
 import { type HealthStatus, type Logger, silentLogger } from '@nidus/ports';
-import { type CommittedOffsets, Journal, type JournalRecord } from './journal';
+import { type CommittedOffsets, Journal, type JournalRecord, partitionKey } from './journal';
 
 export interface MemoryBusOptions {
   /** Directory of the journal; without one the bus keeps nothing across restarts (tests, scripts). */
@@ -23,6 +23,11 @@ export interface MemoryBusOptions {
   retainUnconsumed?: number;
   /** How often committed offsets are written and consumed events dropped from memory; default 200 ms. */
   offsetFlushMs?: number;
+  /**
+   * For this long after a restart, the groups of the journal's committed offsets keep their events (in memory and in
+   * the journal) until they subscribe again; a group that is not back by then is taken as gone. Default 60 s.
+   */
+  restoredGroupGraceMs?: number;
   segmentBytes?: number;
 }
 
@@ -95,7 +100,9 @@ export class MemoryEventBus implements EventBus {
   private readonly logs = new Map<string, PartitionLog[]>();
   private readonly groups = new Map<string, Group>();
   /** Topics some group consumes; the others keep only `retainUnconsumed` events per partition. */
-  private readonly consumed = new Set<string>();
+  private consumed = new Set<string>();
+  /** Until then (ms since epoch), groups of `restoredOffsets` that have not subscribed again hold their events. */
+  private restoredUntil: number;
   private readonly retainUnconsumed: number;
   private readonly partitions: number;
   private readonly logger: Logger;
@@ -113,6 +120,9 @@ export class MemoryEventBus implements EventBus {
     this.partitions = options.partitions ?? 8;
     this.retainUnconsumed = options.retainUnconsumed ?? 1_000;
     this.logger = options.logger ?? silentLogger;
+    this.restoredUntil = Date.now() + (options.restoredGroupGraceMs ?? 60_000);
+    for (const topics of Object.values(restoredOffsets))
+      for (const topic of Object.keys(topics)) this.consumed.add(topic);
     this.housekeeper = setInterval(() => this.housekeeping(), options.offsetFlushMs ?? 200);
     this.housekeeper.unref();
   }
@@ -204,7 +214,7 @@ export class MemoryEventBus implements EventBus {
   }
 
   private group(name: string, topic: string): Group {
-    const key = `${name}\u0000${topic}`;
+    const key = groupKey(name, topic);
     let group = this.groups.get(key);
     if (!group) {
       const restored = this.restoredOffsets[name]?.[topic] ?? [];
@@ -215,6 +225,7 @@ export class MemoryEventBus implements EventBus {
       group = { name, topic, members: [], committed };
       this.groups.set(key, group);
       this.consumed.add(topic);
+      this.offsetsDirty = true; // a new group's place is kept across a restart even before it consumes anything
     }
     return group;
   }
@@ -299,10 +310,22 @@ export class MemoryEventBus implements EventBus {
     ]);
   }
 
-  /** Every `offsetFlushMs`: writes committed offsets (if any changed) and drops consumed events from memory. */
+  /**
+   * Every `offsetFlushMs`: writes committed offsets (if any changed), drops from memory what no group needs, then lets
+   * the journal delete the segments a restart would not need (only once the offsets behind that are on disk).
+   */
   private housekeeping(): void {
+    if (this.restoredUntil !== 0 && Date.now() >= this.restoredUntil) {
+      this.restoredUntil = 0; // groups that did not come back are gone
+      this.consumed = new Set([...this.groups.values()].map((g) => g.topic));
+    }
     this.flushOffsets();
-    for (const topic of this.logs.keys()) this.trim(topic);
+    const needed = new Map<string, number>();
+    for (const [topic, logs] of this.logs) {
+      this.trim(topic);
+      logs.forEach((log, p) => needed.set(partitionKey(topic, p), log.base));
+    }
+    if (!this.offsetsDirty) this.journal?.release(needed);
   }
 
   private flushOffsets(): void {
@@ -321,15 +344,22 @@ export class MemoryEventBus implements EventBus {
 
   /** Drops from memory what every group of the topic has consumed, or what exceeds the unconsumed retention. */
   private trim(topic: string): void {
-    const groups = [...this.groups.values()].filter((g) => g.topic === topic);
+    const positions = [...this.groups.values()].filter((g) => g.topic === topic).map((g) => g.committed);
+    if (this.restoredUntil !== 0)
+      for (const [name, topics] of Object.entries(this.restoredOffsets)) {
+        const restored = topics[topic];
+        if (restored && !this.groups.has(groupKey(name, topic))) positions.push(restored);
+      }
     (this.logs.get(topic) ?? []).forEach((log, p) => {
-      const floor = groups.length
-        ? Math.min(...groups.map((g) => g.committed[p] ?? 0))
+      const floor = positions.length
+        ? Math.min(...positions.map((committed) => committed[p] ?? 0))
         : log.next - this.retainUnconsumed;
       log.trimBelow(floor);
     });
   }
 }
+
+const groupKey = (name: string, topic: string) => `${name}\u0000${topic}`;
 
 function subjectOf(event: unknown): string {
   const subject = (event as { subject?: unknown } | null)?.subject;
