@@ -44,6 +44,22 @@ describe('MemoryEventBus memory', () => {
     await bus.close();
   });
 
+  it('keeps nothing of a topic nobody consumes once started: a group that joins then starts at the next event', async () => {
+    const bus = await MemoryEventBus.open({ partitions: 1, retainUnconsumed: 10, startupMs: 0 });
+    for (let n = 0; n < 100; n++) await bus.publish(topic, [event(n)]);
+    const seen: number[] = [];
+    const subscription = await bus.subscribe({
+      topic,
+      group: 'late',
+      handler: async (e) => void seen.push(e.data.n),
+    });
+    await bus.publish(topic, [event(100)]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(seen).toEqual([100]);
+    await subscription.close();
+    await bus.close();
+  });
+
   const journaled = (dataDir: string, grace?: number) =>
     MemoryEventBus.open({
       dataDir,
@@ -51,7 +67,7 @@ describe('MemoryEventBus memory', () => {
       retainUnconsumed: 10,
       offsetFlushMs: 5,
       segmentBytes: 2_000,
-      ...(grace === undefined ? {} : { restoredGroupGraceMs: grace }),
+      ...(grace === undefined ? {} : { startupMs: grace }),
     });
   const consume = async (bus: MemoryEventBus, group: string, settleMs = 100) => {
     const seen: number[] = [];
@@ -80,7 +96,7 @@ describe('MemoryEventBus memory', () => {
     await again.close();
   });
 
-  it("holds a group's backlog across a restart until the group subscribes again, within the grace time", async () => {
+  it("holds a group's backlog across a restart until the group subscribes again while the bus starts", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'nidus-bus-'));
     dirs.push(dataDir);
     const first = await journaled(dataDir);
