@@ -44,7 +44,7 @@ describe('MemoryEventBus memory', () => {
     await bus.close();
   });
 
-  it('keeps nothing of a topic nobody consumes once started: a group that joins then starts at the next event', async () => {
+  it('keeps nothing of an unconsumed topic once started: a group that joins then starts at the next event', async () => {
     const bus = await MemoryEventBus.open({ partitions: 1, retainUnconsumed: 10, startupMs: 0 });
     for (let n = 0; n < 100; n++) await bus.publish(topic, [event(n)]);
     const seen: number[] = [];

@@ -24,13 +24,14 @@ export interface MemoryBusOptions {
   /** How often committed offsets are written and consumed events dropped from memory; default 200 ms. */
   offsetFlushMs?: number;
   /**
-   * How long the bus starts, default 20 s (the services of one process subscribe within a few seconds). Meanwhile, the groups of the journal's committed offsets keep their events
-   * until they subscribe again, and topics nobody consumes keep `retainUnconsumed` events. Afterwards a group that is
-   * not back is taken as gone, and a topic nobody consumes keeps nothing: a group that subscribes later starts at the
-   * next event (Kafka's `auto.offset.reset=latest`). Retained events are live heap that every young-generation
-   * collection copies and that ends in the old generation: 16 000 of them (8 partitions × 2 000) made scavenges take
-   * 15–23 ms and caused a mark-sweep every second or two in bench:mqtt, and p99 PUBACK latency at half the peak rate
-   * was 100–300 ms; with none kept, scavenges take 2–5 ms and there are no mark-sweeps.
+   * How long the bus starts, default 20 s (the services of one process subscribe within a few seconds). Meanwhile, the
+   * groups of the journal's committed offsets keep their events until they subscribe again, and topics nobody consumes
+   * keep `retainUnconsumed` events. Afterwards a group that is not back is taken as gone, and a topic nobody consumes
+   * keeps nothing: a group that subscribes later starts at the next event (Kafka's `auto.offset.reset=latest`).
+   * Retained events are live heap that every young-generation collection copies and that ends in the old generation:
+   * 16 000 of them (8 partitions × 2 000) made scavenges take 15–23 ms and caused a mark-sweep every second or two in
+   * bench:mqtt, and p99 PUBACK latency at half the peak rate was 100–300 ms; with none kept, scavenges take 2–5 ms and
+   * there are no mark-sweeps.
    */
   startupMs?: number;
   segmentBytes?: number;

@@ -374,7 +374,7 @@ describe('device-registry over the embedded adapters', () => {
     expect(devices.find((d) => d.device_id === 'lookupp_l7')?.project_id).toBe(project);
   });
 
-  it('keeps the connection state the gateways report, ignoring late reports, and forgets it with the device', async () => {
+  it('keeps the connection state gateways report, ignoring late reports, and forgets it with the device', async () => {
     const id = 'lookupp_c1'; // a product of the test before
     expect((await call('POST', '/devices', { node_id: 'c1', product_id: 'lookupp' })).status).toBe(201);
     const header = { device_id: id, product_id: 'lookupp', app_id: 'a', gateway_id: id, node_id: 'c1' };

@@ -18,8 +18,9 @@ const group = 'device-registry';
 
 /**
  * What the device gateways report about a device that the registry keeps (spec 05 §3.3.3 show device): its
- * connection status and times, apart from the device (StoredConnection) (`iot.device.status-changed.v1`), the versions it runs
- * (`iot.device.info-reported.v1`, spec 01 §4.2) and its log reports (`iot.device.log-reported.v1`, §4.1.2).
+ * connection status and times (`iot.device.status-changed.v1`, kept apart from the device: StoredConnection), the
+ * versions it runs (`iot.device.info-reported.v1`, spec 01 §4.2) and its log reports (`iot.device.log-reported.v1`,
+ * §4.1.2).
  */
 @Injectable()
 export class DeviceReportsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
