@@ -48,8 +48,10 @@ describe('SQLite group commit', () => {
 });
 
 describe('SQLite write durability', () => {
-  const turns = async (n: number) => {
-    for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+  /** Waits (bounded) until `check` holds: the log file is opened on the thread pool, which takes a while on CI. */
+  const until = async (check: () => boolean) => {
+    for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 2));
+    return check();
   };
 
   it('acknowledges a write once the write-ahead log is flushed; writes during a flush share the next', async () => {
@@ -65,26 +67,24 @@ describe('SQLite write durability', () => {
     const insert = (id: string) => things.insert('t', id, { name: id }).then(() => void acked.push(id));
 
     const first = insert('a');
-    await turns(5);
-    expect(flushes).toHaveLength(1);
+    expect(await until(() => flushes.length === 1)).toBe(true);
     expect((await flushes[0]!.wal.stat()).ino).toBe(statSync(join(dir, 's.sqlite-wal')).ino);
     expect(await things.get('t', 'a')).toMatchObject({ data: { name: 'a' } }); // committed, not yet acknowledged
     expect(acked).toEqual([]);
 
     const during = [insert('b'), insert('c')];
-    await turns(5);
+    await new Promise((r) => setTimeout(r, 50));
     expect(flushes).toHaveLength(1); // b and c are committed and wait for the flush under way to end
     flushes[0]!.done();
     await first;
     expect(acked).toEqual(['a']);
-    await turns(5);
-    expect(flushes).toHaveLength(2);
+    expect(await until(() => flushes.length === 2)).toBe(true);
     flushes[1]!.done();
     await Promise.all(during);
     expect(acked.sort()).toEqual(['a', 'b', 'c']);
 
     const failed = things.insert('t', 'd', { name: 'd' });
-    await turns(5);
+    expect(await until(() => flushes.length === 3)).toBe(true);
     flushes[2]!.done(new Error('EIO'));
     await expect(failed).rejects.toThrow('EIO'); // not known to be on disk: not acknowledged
     await store.close();
