@@ -25,8 +25,13 @@ describe('MemoryEventBus memory', () => {
   const event = (n: number) =>
     createEvent({ type: topic.type, source: 'test', subject: 'one-device', tenant: 't', data: { n } });
 
-  it('keeps only the newest events of a topic nobody consumes, and a group that joins later starts there', async () => {
-    const bus = await MemoryEventBus.open({ partitions: 1, retainUnconsumed: 10 });
+  /** Publishes 0–99 to a topic nobody consumes; then a group joins and 100 is published: what the group gets. */
+  const lateGroupSees = async (startupMs?: number) => {
+    const bus = await MemoryEventBus.open({
+      partitions: 1,
+      retainUnconsumed: 10,
+      ...(startupMs === undefined ? {} : { startupMs }),
+    });
     for (let n = 0; n < 100; n++) await bus.publish(topic, [event(n)]);
     const seen: number[] = [];
     const subscription = await bus.subscribe({
@@ -36,28 +41,21 @@ describe('MemoryEventBus memory', () => {
     });
     await bus.publish(topic, [event(100)]);
     await new Promise((resolve) => setTimeout(resolve, 50));
+    await subscription.close();
+    await bus.close();
+    return seen;
+  };
+
+  it('keeps the newest events of a topic nobody consumes while starting; a group that joins then starts there', async () => {
+    const seen = await lateGroupSees();
     // Trimmed as events arrive (at most twice the retention is held), not only by the periodic housekeeping.
     expect(seen[0]).toBeGreaterThanOrEqual(80);
     expect(seen.at(-1)).toBe(100);
     expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => seen[0]! + i));
-    await subscription.close();
-    await bus.close();
   });
 
   it('keeps nothing of an unconsumed topic once started: a group that joins then starts at the next event', async () => {
-    const bus = await MemoryEventBus.open({ partitions: 1, retainUnconsumed: 10, startupMs: 0 });
-    for (let n = 0; n < 100; n++) await bus.publish(topic, [event(n)]);
-    const seen: number[] = [];
-    const subscription = await bus.subscribe({
-      topic,
-      group: 'late',
-      handler: async (e) => void seen.push(e.data.n),
-    });
-    await bus.publish(topic, [event(100)]);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(seen).toEqual([100]);
-    await subscription.close();
-    await bus.close();
+    expect(await lateGroupSees(0)).toEqual([100]);
   });
 
   const journaled = (dataDir: string, grace?: number) =>
