@@ -27,9 +27,9 @@ describe('Journal', () => {
     expect(reopened.records.map((r) => r.offset)).toEqual([0, 1]);
     await reopened.journal.append([record(2)]);
     await reopened.journal.close();
-    expect((await Journal.open({ dir, logger: silentLogger })).records.map((r) => r.offset)).toEqual([
-      0, 1, 2,
-    ]);
+    const third = await Journal.open({ dir, logger: silentLogger });
+    expect(third.records.map((r) => r.offset)).toEqual([0, 1, 2]);
+    await third.journal.close();
   });
 
   it('keeps headers, odd text and thousands of records appended at once exactly as they were', async () => {
