@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { defaultStartupMs } from '@nidus/messaging-memory';
 import { meterReport, meterServices } from './meter-product';
 import type { DeviceLogin, LoadPlan, LoadResult } from './mqtt-load';
 import { type Target, agent, call, distributed, embedded, stopped } from './nidus-target';
@@ -173,8 +174,8 @@ async function nidus(shape: string, reference: number): Promise<void> {
   try {
     console.log(`\nNidus, ${shape} shape (the gateway on CPU ${serverCpu})`);
     const logins = await register(t, devices);
-    // Steady state: the in-process bus keeps the tail of unconsumed topics while it starts (20 s, MemoryBusOptions).
-    await sleep(Math.max(0, started + 21_000 - Date.now()));
+    // Steady state: the in-process bus keeps the tail of unconsumed topics while it starts (MemoryBusOptions).
+    await sleep(Math.max(0, started + defaultStartupMs + 1_000 - Date.now()));
     const peak = await throughput(`Nidus ${shape}`, logins, mqtt, pid);
     console.log(`  ${'ratio to Mosquitto'.padEnd(44)} ${fmt(peak / reference, 2)}`);
     if (shape !== 'embedded' || connections === 0) return;

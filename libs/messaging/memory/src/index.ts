@@ -1,1 +1,1 @@
-export { MemoryEventBus, type MemoryBusOptions, partitionFor } from './memory-bus';
+export { MemoryEventBus, type MemoryBusOptions, defaultStartupMs, partitionFor } from './memory-bus';

@@ -10,6 +10,9 @@ import {
 import { type HealthStatus, type Logger, silentLogger } from '@nidus/ports';
 import { type CommittedOffsets, Journal, type JournalRecord, partitionKey } from './journal';
 
+/** How long the in-process bus starts by default (MemoryBusOptions.startupMs). */
+export const defaultStartupMs = 20_000;
+
 export interface MemoryBusOptions {
   /** Directory of the journal; without one the bus keeps nothing across restarts (tests, scripts). */
   dataDir?: string;
@@ -125,7 +128,7 @@ export class MemoryEventBus implements EventBus {
   ) {
     this.partitions = options.partitions ?? 8;
     this.logger = options.logger ?? silentLogger;
-    const startupMs = options.startupMs ?? 20_000;
+    const startupMs = options.startupMs ?? defaultStartupMs;
     this.startingUntil = startupMs > 0 ? Date.now() + startupMs : 0;
     this.unconsumedKept = startupMs > 0 ? (options.retainUnconsumed ?? 1_000) : 0;
     for (const topics of Object.values(restoredOffsets))

@@ -31,9 +31,7 @@ export function checkTenant(tenant: string): void {
 
 export function checkKey(tenant: string, id: string): void {
   checkTenant(tenant);
-  if (id.length === 0 || id.length > 256) {
-    throw new InvalidDocumentRequestError('id must have 1 to 256 characters');
-  }
+  checkId(id);
 }
 
 /** The key of every id of a `getMany`, and their number. */
@@ -41,7 +39,13 @@ export function checkKeys(tenant: string, ids: readonly string[]): void {
   if (ids.length > maxGetMany)
     throw new InvalidDocumentRequestError(`at most ${maxGetMany} ids in one getMany, not ${ids.length}`);
   checkTenant(tenant);
-  for (const id of ids) checkKey(tenant, id);
+  for (const id of ids) checkId(id);
+}
+
+function checkId(id: string): void {
+  if (id.length === 0 || id.length > 256) {
+    throw new InvalidDocumentRequestError('id must have 1 to 256 characters');
+  }
 }
 
 /** A query's tenant and filter paths. */
