@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash tools/ensure-deps.sh
 npx nx build platform --output-style=static >&2
-exec node dist/apps/platform/apps/platform/src/main.js
+exec tools/nidus-node dist/apps/platform/apps/platform/src/main.js

@@ -56,9 +56,9 @@ export function call(
 /** Starts a built app; `taskset` pins it to CPUs (e.g. '0') when given. Resolves once its banner is printed. */
 export function startApp(app: string, env: Record<string, string>, cpus?: string): Promise<ChildProcess> {
   const main = join(root, `dist/apps/${app}/apps/${app}/src/main.js`);
-  // NIDUS_BENCH_NODE_ARGS: node flags for the servers, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` or `--trace-gc`
+  // NIDUS_BENCH_NODE_ARGS: more node flags for the servers, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` or `--trace-gc`
   const node = [
-    process.execPath,
+    join(root, 'tools', 'nidus-node'),
     ...(process.env['NIDUS_BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
     main,
   ];

@@ -67,7 +67,7 @@ export class NidusProcess {
    * unless `env` gives them ports: tests run side by side and must not compete for 1883.
    */
   static start(app: App, env: Record<string, string>): NidusProcess {
-    const child = spawn(process.execPath, [join(root, entries[app])], {
+    const child = spawn(join(root, 'tools', 'nidus-node'), [join(root, entries[app])], {
       cwd: root,
       env: {
         PATH: process.env['PATH'] ?? '',
