@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import Database, { SqliteError } from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import {
   type CollectionSpec,
   type DocumentCollection,
@@ -349,7 +349,9 @@ class SqliteCollection<T> implements DocumentCollection<T> {
     try {
       return run();
     } catch (error) {
-      if (error instanceof SqliteError && error.code.startsWith('SQLITE_CONSTRAINT')) {
+      // By its code, not `instanceof SqliteError`: the native addon keeps the error class of the module instance that
+      // loaded it first, and a second Jest test file has other classes (and another `Error`).
+      if (isConstraintError(error)) {
         throw new DuplicateKeyError(
           this.spec.name,
           /PRIMARY KEY|\.id$/.test(error.message) ? `id ${id}` : uniqueIndexOf(error.message),
@@ -388,4 +390,9 @@ function toDocument<T>(row: Row): StoredDocument<T> {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+function isConstraintError(error: unknown): error is { code: string; message: string } {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT') && typeof message === 'string';
 }

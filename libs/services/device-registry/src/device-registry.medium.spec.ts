@@ -1,36 +1,27 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import {
   type DeviceLifecyclePush,
   type EventEnvelope,
   type ProductLifecyclePush,
-  createEvent,
   deviceLifecycleChangedV1,
-  deviceStatusChangedV1,
-  formatCompactUtc,
-  formatMillisUtc,
   productLifecycleChangedV1,
 } from '@nidus/contracts';
-import { loadConfig } from '@nidus/platform-config';
-import { HealthRegistry } from '@nidus/platform-health';
-import { createMetricsRegistry } from '@nidus/platform-observability';
-import { type Infrastructure, type ServiceRuntime, openInfrastructure } from '@nidus/platform-runtime';
-import { SecretBox } from '@nidus/platform-secrets';
-import { silentLogger, systemClock } from '@nidus/ports';
-import { createDeviceRegistry } from './device-registry.bootstrap';
+import type { Infrastructure } from '@nidus/platform-runtime';
+import { systemClock } from '@nidus/ports';
+import { type Answer, type RegistryUnderTest, startRegistry } from './registry.medium-support';
 
 // The registry as its own Nest application over the embedded adapters (SQLite file, journaled in-process bus),
 // called the way the api calls it: v5 paths, the internal token (ADR 0006).
 describe('device-registry over the embedded adapters', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'nidus-registry-'));
-  const internalToken = randomBytes(16).toString('hex');
   const project = 'p1';
+  let registry: RegistryUnderTest;
   let infra: Infrastructure;
   let app: INestApplication;
   let base: string;
+  let dataDir: string;
+  let internalToken: string;
   const deviceEvents: EventEnvelope<DeviceLifecyclePush>[] = [];
   const productEvents: EventEnvelope<ProductLifecyclePush>[] = [];
 
@@ -38,58 +29,24 @@ describe('device-registry over the embedded adapters', () => {
   const clock = { now: () => systemClock.now() + clockOffsetMs };
 
   beforeAll(async () => {
-    const config = loadConfig({ NIDUS_DATA_DIR: dataDir }, { defaultServices: ['device-registry'] });
-    infra = await openInfrastructure(config, silentLogger);
-    const health = new HealthRegistry();
-    const runtime: ServiceRuntime = {
-      service: 'device-registry',
-      config,
-      logger: silentLogger,
-      metrics: createMetricsRegistry({ instance: 'test' }),
-      health,
-      healthEndpoint: health,
-      bus: infra.bus,
-      clock,
-      documents: () => infra.documents('device-registry'),
-      sessions: () => infra.sessions('device-registry'),
-      secrets: new SecretBox(randomBytes(32)),
-      internalToken,
-      locate: () => 'http://127.0.0.1:1',
-      handlerOf: () => undefined,
-      notice: () => undefined,
-    };
-    await infra.bus.subscribe({
-      topic: deviceLifecycleChangedV1,
-      group: 'test-devices',
-      handler: async (e) => void deviceEvents.push(e),
+    registry = await startRegistry(project, clock, async (bus) => {
+      await bus.bus.subscribe({
+        topic: deviceLifecycleChangedV1,
+        group: 'test-devices',
+        handler: async (e) => void deviceEvents.push(e),
+      });
+      await bus.bus.subscribe({
+        topic: productLifecycleChangedV1,
+        group: 'test-products',
+        handler: async (e) => void productEvents.push(e),
+      });
     });
-    await infra.bus.subscribe({
-      topic: productLifecycleChangedV1,
-      group: 'test-products',
-      handler: async (e) => void productEvents.push(e),
-    });
-    app = await createDeviceRegistry(runtime);
-    await app.listen(0, '127.0.0.1');
-    base = `${await app.getUrl()}/v5/iot/${project}`;
+    ({ infra, app, base, dataDir, internalToken } = registry);
   });
 
-  afterAll(async () => {
-    await app.close();
-    await infra.close();
-  });
+  afterAll(() => registry.close());
 
-  async function call(method: string, path: string, body?: unknown) {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { 'x-nidus-internal-token': internalToken, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Answer };
-  }
-
-  /** A JSON answer, read field by field. */
-  type Answer = Record<string, unknown>;
+  const call = (method: string, path: string, body?: unknown) => registry.call(method, path, body);
   const pageOf = (a: Answer) => a['page'] as { count: number; marker: string | null };
   const listed = (a: Answer, list: string, field: string) =>
     (a[list] as Record<string, unknown>[]).map((item) => item[field]);
@@ -372,53 +329,6 @@ describe('device-registry over the embedded adapters', () => {
     );
     expect(devices.find((d) => d.device_id === 'lookupp_other')?.project_id).toBe('p2');
     expect(devices.find((d) => d.device_id === 'lookupp_l7')?.project_id).toBe(project);
-  });
-
-  it('keeps the connection state gateways report, ignoring late reports, and forgets it with the device', async () => {
-    const id = 'lookupp_c1'; // a product of the test before
-    expect((await call('POST', '/devices', { node_id: 'c1', product_id: 'lookupp' })).status).toBe(201);
-    const header = { device_id: id, product_id: 'lookupp', app_id: 'a', gateway_id: id, node_id: 'c1' };
-    const report = (status: 'ONLINE' | 'OFFLINE', at: number) =>
-      infra.bus.publish(deviceStatusChangedV1, [
-        createEvent({
-          type: deviceStatusChangedV1.type,
-          source: 'test',
-          subject: id,
-          tenant: project,
-          time: new Date(at),
-          data: {
-            resource: 'device.status' as const,
-            event: 'update' as const,
-            event_time: formatCompactUtc(at),
-            notify_data: {
-              header,
-              body: { status, last_online_time: formatCompactUtc(at) },
-            },
-          },
-        }),
-      ]);
-    const shown = async () => (await call('GET', `/devices/${id}`)).body;
-    const t0 = Date.parse('2026-11-26T10:00:00.123Z');
-    await report('OFFLINE', t0);
-    await report('ONLINE', t0 - 60_000); // late, from an earlier session: would set active_time if applied
-    await report('ONLINE', t0 + 1_000);
-    let device: Answer = {};
-    for (let i = 0; i < 250 && device['connection_status_update_time'] !== formatMillisUtc(t0 + 1_000); i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      device = await shown();
-    }
-    expect(device).toMatchObject({
-      status: 'ONLINE',
-      connection_status_update_time: formatMillisUtc(t0 + 1_000),
-      active_time: formatMillisUtc(t0 + 1_000),
-    });
-    const listed = await call('GET', '/devices?product_id=lookupp&node_id=c1');
-    expect(listed.body['devices']).toMatchObject([{ device_id: id, status: 'ONLINE' }]);
-
-    expect((await call('DELETE', `/devices/${id}`)).status).toBe(204);
-    expect((await call('POST', '/devices', { node_id: 'c1', product_id: 'lookupp' })).status).toBe(201);
-    const never = { status: 'INACTIVE', connection_status_update_time: null, active_time: null };
-    expect(await shown()).toMatchObject(never); // a new registration under the same id
   });
 
   it('journals its events in the data directory', () => {

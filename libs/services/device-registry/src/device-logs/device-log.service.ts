@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeviceLogReported, EventEnvelope } from '@nidus/contracts';
 import { RecordIdGenerator } from '@nidus/domain-ids';
-import { CountCache, type MarkerPaging, findMarkerPage } from '@nidus/platform-iotda-http';
+import { CountCache, IotdaApiError, type MarkerPaging, findMarkerPage } from '@nidus/platform-iotda-http';
 import { CLOCK } from '@nidus/platform-runtime';
 import type { Clock } from '@nidus/ports';
-import { DeviceService } from '../devices/device.service';
-import { REGISTRY_STORE, type RegistryStore } from '../registry.store';
+import { REGISTRY_STORE, type RegistryStore, findDevice } from '../registry.store';
 import type { ListDeviceLogsQuery } from './device-log.dto';
 import type { StoredDeviceLog } from './device-log.schema';
 
@@ -24,16 +23,19 @@ export class DeviceLogService {
   constructor(
     @Inject(REGISTRY_STORE) private readonly store: RegistryStore,
     @Inject(CLOCK) clock: Clock,
-    private readonly devices: DeviceService,
   ) {
     this.ids = new RecordIdGenerator(clock);
     this.counts = new CountCache(() => clock.now());
   }
 
-  /** Stores one reported entry, then trims the device's log to the newest `maxLogsPerDevice`. */
-  async record(event: EventEnvelope<DeviceLogReported>): Promise<void> {
+  /**
+   * Stores one reported entry, then trims the device's log to the newest `maxLogsPerDevice`. A report that arrives
+   * after its device was deleted (it was in flight) is dropped: deleting a device deletes its log.
+   */
+  async record(event: EventEnvelope<DeviceLogReported>): Promise<boolean> {
     const { data } = event;
     const project = event.tenant;
+    if (!(await this.exists(project, data.device_id))) return false;
     await this.store.deviceLogs.insert(project, this.ids.next(), {
       device_id: data.device_id,
       app_id: event.appid ?? '',
@@ -46,15 +48,32 @@ export class DeviceLogService {
     this.counts.forget(project);
     const filter = { device_id: data.device_id };
     const excess = (await this.store.deviceLogs.count(project, filter)) - maxLogsPerDevice;
-    if (excess <= 0) return;
-    const oldest = await this.store.deviceLogs.find(project, filter, { limit: excess, order: 'asc' });
-    for (const entry of oldest.items) await this.store.deviceLogs.delete(project, entry.id);
+    if (excess > 0) {
+      const oldest = await this.store.deviceLogs.find(project, filter, { limit: excess, order: 'asc' });
+      for (const entry of oldest.items) await this.store.deviceLogs.delete(project, entry.id);
+    }
+    return true;
   }
 
   async list(project: string, deviceId: string, query: ListDeviceLogsQuery, paging: MarkerPaging) {
-    await this.devices.find(project, deviceId); // 404 for a device of another project or none
+    if (!(await this.exists(project, deviceId)))
+      throw new IotdaApiError('DEVICE_NOT_FOUND', `device_id ${deviceId}`); // none, or another project's
     const filter = { device_id: deviceId, ...(query.type ? { type: query.type } : {}) };
     return findMarkerPage(this.store.deviceLogs, project, { filter, counts: this.counts }, paging);
+  }
+
+  /** Deletes every entry of a device (the device is being deleted), a page at a time. */
+  async deleteAll(project: string, deviceId: string): Promise<void> {
+    for (;;) {
+      const page = await this.store.deviceLogs.find(project, { device_id: deviceId }, { limit: 500 });
+      for (const entry of page.items) await this.store.deviceLogs.delete(project, entry.id);
+      if (!page.nextCursor) break;
+    }
+    this.counts.forget(project);
+  }
+
+  private async exists(project: string, deviceId: string): Promise<boolean> {
+    return (await findDevice(this.store, deviceId))?.project === project;
   }
 }
 

@@ -48,7 +48,11 @@ export class DeviceReportsConsumer implements OnApplicationBootstrap, OnModuleDe
           ...(paras.device_sdk_version === undefined ? {} : { device_sdk_version: paras.device_sdk_version }),
         });
       }),
-      await this.bus.subscribe({ topic: deviceLogReportedV1, group, handler: (e) => this.logs.record(e) }),
+      await this.bus.subscribe({
+        topic: deviceLogReportedV1,
+        group,
+        handler: async (e) => void (await this.logs.record(e)),
+      }),
     );
   }
 

@@ -17,6 +17,7 @@ import { ProductService } from '../products/product.service';
 import type { StoredProduct } from '../products/product.schema';
 import { publishLifecycle } from '../registry.events';
 import { REGISTRY_STORE, type RegistryStore, findDevice, instanceTenant } from '../registry.store';
+import { DeviceLogService } from '../device-logs/device-log.service';
 import { ResourceSpaceService } from '../resource-spaces/resource-space.service';
 import type { AddDevice, ListDevicesQuery, ResetSecret, UpdateDevice } from './device.dto';
 import { type DeviceContext, toDeviceChangedPush, toDeviceDeletedPush } from './device.mapper';
@@ -39,6 +40,7 @@ export class DeviceService {
     @Inject(SERVICE_RUNTIME) runtime: ServiceRuntime,
     private readonly products: ProductService,
     private readonly spaces: ResourceSpaceService,
+    private readonly logs: DeviceLogService,
   ) {
     this.ids = new RecordIdGenerator(clock);
     this.secrets = runtime.secrets;
@@ -140,6 +142,7 @@ export class DeviceService {
     await this.store.devices.delete(project, current.id);
     await this.store.deviceIndex.delete(instanceTenant, deviceId);
     await this.store.connections.delete(project, current.id);
+    await this.logs.deleteAll(project, deviceId);
     this.counts.forget(project);
     await this.publish(project, current.data, toDeviceDeletedPush(current.data, this.clock.now()));
   }
