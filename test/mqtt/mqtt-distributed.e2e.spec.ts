@@ -13,10 +13,12 @@ const processes: NidusProcess[] = [];
 const gateways: { mqtt: number }[] = [];
 let v5: V5Project;
 let product: string;
+let gatewayEnv: (name: string, mqtt: number) => Promise<Record<string, string>>;
 
 beforeAll(async () => {
   const admin = { project: hex(16), token: hex(24) };
-  const shared = { ...distributedEnv(), METRICS_PORT: '0' };
+  // Heartbeats every 2 s: the registry takes a gateway instance silent for 6 s as gone.
+  const shared = { ...distributedEnv(), METRICS_PORT: '0', NIDUS_GATEWAY_HEARTBEAT_MS: '2000' };
   const [apiPort, registryPort] = [await freePort(), await freePort()];
   const registryUrl = `http://127.0.0.1:${registryPort}`;
   processes.push(
@@ -36,21 +38,20 @@ beforeAll(async () => {
       KAFKA_CLIENT_ID: 'e2e-mqtt-api',
     }),
   );
+  gatewayEnv = async (name, mqtt) => ({
+    ...shared,
+    NIDUS_DATA_DIR: tempDataDir(),
+    NIDUS_INSTANCE_ID: `e2e-gateway-${name}`,
+    MQTT_GATEWAY_HTTP_PORT: String(await freePort()),
+    MQTT_PORT: String(mqtt),
+    MQTT_KEEPALIVE_MIN_S: '1', // lets the keepalive test wait seconds, not minutes
+    DEVICE_REGISTRY_URL: registryUrl,
+    KAFKA_CLIENT_ID: `e2e-mqtt-gateway-${name}`,
+  });
   for (const name of ['a', 'b']) {
     const mqtt = await freePort();
     gateways.push({ mqtt });
-    processes.push(
-      NidusProcess.start('mqtt-gateway', {
-        ...shared,
-        NIDUS_DATA_DIR: tempDataDir(),
-        NIDUS_INSTANCE_ID: `e2e-gateway-${name}`,
-        MQTT_GATEWAY_HTTP_PORT: String(await freePort()),
-        MQTT_PORT: String(mqtt),
-        MQTT_KEEPALIVE_MIN_S: '1', // lets the keepalive test wait seconds, not minutes
-        DEVICE_REGISTRY_URL: registryUrl,
-        KAFKA_CLIENT_ID: `e2e-mqtt-gateway-${name}`,
-      }),
-    );
+    processes.push(NidusProcess.start('mqtt-gateway', await gatewayEnv(name, mqtt)));
   }
   await Promise.all(processes.map((p) => p.up()));
   v5 = new V5Project(`http://127.0.0.1:${apiPort}`, admin.project, admin.token);
@@ -141,5 +142,19 @@ describe('two mqtt-gateway instances behind one Kafka and Redis', () => {
     await v5.eventually(id, (d) => d.status === 'ONLINE');
     socket.destroy();
     await v5.eventually(id, (d) => d.status === 'OFFLINE');
+  });
+
+  it('reports the devices of an instance killed with SIGKILL offline, 3 heartbeats behind the others', async () => {
+    const mqtt = await freePort();
+    const doomed = NidusProcess.start('mqtt-gateway', await gatewayEnv('doomed', mqtt));
+    await doomed.up();
+    const id = await v5.addDevice(product, 'dist-killed', secret);
+    clients.push(await connectDevice(`mqtt://127.0.0.1:${mqtt}`, id, secret));
+    await v5.eventually(id, (d) => d.status === 'ONLINE');
+    const killedAt = Date.now();
+    doomed.child.kill('SIGKILL'); // no OFFLINE from it: the registry must notice it is gone
+    await doomed.exited;
+    const offline = await v5.eventually(id, (d) => d.status === 'OFFLINE');
+    expect(Date.parse(offline.connection_status_update_time!)).toBeGreaterThanOrEqual(killedAt);
   });
 });

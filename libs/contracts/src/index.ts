@@ -17,6 +17,7 @@ export {
   gatewaySubDevicesRequestedV1,
   deviceDownlinkRespondedV1,
   deviceShadowRequestedV1,
+  gatewayInstanceAliveV1,
   isTopicName,
   topicRegistry,
 } from './topics';
@@ -52,6 +53,7 @@ export {
   downlinkRespondedSchema,
   shadowRequestedSchema,
 } from './device-events';
+export { type GatewayInstanceAlive, gatewayInstanceAliveSchema } from './gateway-events';
 export {
   type EventEnvelopePayload,
   type GatewayPropertyReportPayload,

@@ -6,6 +6,7 @@ import {
   downlinkRespondedSchema,
   shadowRequestedSchema,
 } from './device-events';
+import { gatewayInstanceAliveSchema } from './gateway-events';
 import {
   deviceLifecyclePushSchema,
   messageReportPushSchema,
@@ -146,6 +147,14 @@ export const deviceShadowRequestedV1 = defineTopic({
   description: 'A device asked for its shadow (spec 01 §4.7.5).',
 });
 
+export const gatewayInstanceAliveV1 = defineTopic({
+  name: 'iot.gateway.instance-alive.v1',
+  type: 'nidus.gateway.instance.alive.v1',
+  schema: gatewayInstanceAliveSchema,
+  description:
+    'A device gateway instance is alive; one silent for three intervals is taken as gone and its devices as offline.',
+});
+
 /** Every published topic. A topic here has a golden fixture in libs/contracts/fixtures and a page in docs/contracts. */
 export const topicRegistry: readonly TopicDefinition[] = [
   devicePropertyReportedV1,
@@ -161,4 +170,5 @@ export const topicRegistry: readonly TopicDefinition[] = [
   gatewaySubDevicesRequestedV1,
   deviceDownlinkRespondedV1,
   deviceShadowRequestedV1,
+  gatewayInstanceAliveV1,
 ];

@@ -11,3 +11,4 @@ export {
 } from './uplink-event';
 export { publishDeviceStatus } from './device-status';
 export { TokenBucket } from './token-bucket';
+export { GatewayInstance } from './gateway-instance';

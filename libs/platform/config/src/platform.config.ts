@@ -17,6 +17,11 @@ export interface PlatformConfig {
   readonly metricsPort: number;
   /** Longest a graceful shutdown may take before the process exits anyway, in ms. */
   readonly shutdownTimeoutMs: number;
+  /**
+   * How often a device gateway instance says it is alive (`iot.gateway.instance-alive.v1`); the registry takes one
+   * silent for three of its intervals as gone and reports its devices offline, checking at this pace.
+   */
+  readonly gatewayHeartbeatMs: number;
   readonly bus: { readonly kind: 'memory' } | KafkaConfig;
   readonly store: { readonly kind: 'embedded' } | { readonly kind: 'mongo'; readonly uri: string };
   readonly sessions: { readonly kind: 'memory' } | { readonly kind: 'redis'; readonly url: string };
@@ -97,6 +102,7 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9._-]{1,64}$/)
     .optional(),
   NIDUS_SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+  NIDUS_GATEWAY_HEARTBEAT_MS: positiveInt.default(10_000),
   NIDUS_BUS: z.enum(['memory', 'kafka']).default('memory'),
   NIDUS_STORE: z.enum(['embedded', 'mongo']).default('embedded'),
   NIDUS_SESSIONS: z.enum(['memory', 'redis']).default('memory'),
@@ -218,6 +224,7 @@ export function loadConfig(env: Env, options: LoadOptions): PlatformConfig {
     logLevel: e.LOG_LEVEL,
     metricsPort: e.METRICS_PORT,
     shutdownTimeoutMs: e.NIDUS_SHUTDOWN_TIMEOUT_MS,
+    gatewayHeartbeatMs: e.NIDUS_GATEWAY_HEARTBEAT_MS,
     bus:
       e.NIDUS_BUS === 'kafka'
         ? {

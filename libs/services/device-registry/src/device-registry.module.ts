@@ -5,6 +5,7 @@ import { DeviceAccessController } from './device-access/device-access.controller
 import { DeviceAccessService } from './device-access/device-access.service';
 import { DeviceLogController } from './device-logs/device-log.controller';
 import { DeviceLogService } from './device-logs/device-log.service';
+import { GatewayInstancesService } from './gateway-instances/gateway-instances.service';
 import { DeviceController } from './devices/device.controller';
 import { DeviceReportsConsumer } from './devices/device-reports.consumer';
 import { DeviceService } from './devices/device.service';
@@ -46,6 +47,7 @@ class OpenApiController {
     DeviceService,
     DeviceAccessService,
     DeviceLogService,
+    GatewayInstancesService,
     DeviceReportsConsumer,
   ],
 })

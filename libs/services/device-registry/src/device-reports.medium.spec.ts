@@ -1,24 +1,39 @@
 import {
+  type EventEnvelope,
+  type StatusUpdatePush,
   createEvent,
   deviceLogReportedV1,
   deviceStatusChangedV1,
   formatCompactUtc,
   formatMillisUtc,
+  gatewayInstanceAliveV1,
 } from '@nidus/contracts';
 import { systemClock } from '@nidus/ports';
 import { DeviceLogService } from './device-logs/device-log.service';
+import { GatewayInstancesService } from './gateway-instances/gateway-instances.service';
 import { type Answer, type RegistryUnderTest, startRegistry } from './registry.medium-support';
 
-// What the registry keeps of the gateways' device events: connection state and device logs, and that a deleted
-// device takes both with it.
+// What the registry keeps of the gateways' device events: connection state and device logs, that a deleted device
+// takes both with it, and that the devices of a gateway instance that is gone are reported offline.
 describe('device-registry: device reports', () => {
   const project = 'p1';
   let registry: RegistryUnderTest;
   const call = (method: string, path: string, body?: unknown) => registry.call(method, path, body);
   const pageOf = (a: Answer) => a['page'] as { count: number };
+  let clockOffsetMs = 0;
+  const clock = { now: () => systemClock.now() + clockOffsetMs };
+  const offline: EventEnvelope<StatusUpdatePush>[] = [];
 
   beforeAll(async () => {
-    registry = await startRegistry(project, systemClock);
+    registry = await startRegistry(project, clock, async (infra) => {
+      await infra.bus.subscribe({
+        topic: deviceStatusChangedV1,
+        group: 'test-status',
+        handler: async (e) => {
+          if (e.data.notify_data.body.status === 'OFFLINE') offline.push(e);
+        },
+      });
+    });
     const product = await call('POST', '/products', {
       product_id: 'reportp',
       name: 'Reports',
@@ -37,29 +52,86 @@ describe('device-registry: device reports', () => {
 
   afterAll(() => registry.close());
 
+  /** A gateway's status event for a device of product `reportp`. */
+  const reportStatus = (id: string, status: 'ONLINE' | 'OFFLINE', at: number, source: string) =>
+    registry.infra.bus.publish(deviceStatusChangedV1, [
+      createEvent({
+        type: deviceStatusChangedV1.type,
+        source,
+        subject: id,
+        tenant: project,
+        time: new Date(at),
+        data: {
+          resource: 'device.status' as const,
+          event: 'update' as const,
+          event_time: formatCompactUtc(at),
+          notify_data: {
+            header: {
+              device_id: id,
+              product_id: 'reportp',
+              app_id: 'a',
+              gateway_id: id,
+              node_id: id.slice(8),
+            },
+            body: { status, last_online_time: formatCompactUtc(at) },
+          },
+        },
+      }),
+    ]);
+  const statusOf = async (id: string) => (await call('GET', `/devices/${id}`)).body['status'];
+  const eventually = async (check: () => Promise<boolean>) => {
+    for (let i = 0; i < 250 && !(await check()); i++) await new Promise((r) => setTimeout(r, 20));
+    return check();
+  };
+
+  it('reports the devices of a gateway instance 3 heartbeats behind the others offline, once, not a live one', async () => {
+    const [gone, live] = ['nidus/mqtt-gateway/a.1', 'nidus/mqtt-gateway/b.2'];
+    for (const node of ['s1', 's2'])
+      expect((await call('POST', '/devices', { node_id: node, product_id: 'reportp' })).status).toBe(201);
+    const alive = (instance: string) =>
+      registry.infra.bus.publish(gatewayInstanceAliveV1, [
+        createEvent({
+          type: gatewayInstanceAliveV1.type,
+          source: instance,
+          subject: instance,
+          tenant: 'instance',
+          time: new Date(clock.now()),
+          data: { interval_ms: 1_000 },
+        }),
+      ]);
+    const instances = await (
+      await registry.infra.documents('device-registry')
+    ).collection<{ last_seen: number }>({ name: 'registry_gateway_instances' });
+    const lastSeen = async (instance: string) =>
+      (await instances.get('instance', instance))?.data.last_seen ?? 0;
+    await Promise.all([alive(gone), alive(live)]);
+    await reportStatus('reportp_s1', 'ONLINE', clock.now(), gone);
+    await reportStatus('reportp_s2', 'ONLINE', clock.now(), live);
+    expect(await eventually(async () => (await statusOf('reportp_s1')) === 'ONLINE')).toBe(true);
+    expect(await eventually(async () => (await statusOf('reportp_s2')) === 'ONLINE')).toBe(true);
+    const sweeper = registry.app.get(GatewayInstancesService);
+    expect(await sweeper.sweep()).toBe(0); // both heard from just now
+
+    clockOffsetMs = 10_000; // both silent for 10 intervals: as when the bus is down, nobody is judged
+    expect(await sweeper.sweep()).toBe(0);
+    const before = await lastSeen(live); // then the live one speaks
+    await alive(live);
+    expect(await eventually(async () => (await lastSeen(live)) > before)).toBe(true);
+    expect(await sweeper.sweep()).toBe(1);
+    expect(await statusOf('reportp_s1')).toBe('OFFLINE');
+    expect(await statusOf('reportp_s2')).toBe('ONLINE');
+    expect(await sweeper.sweep()).toBe(0); // once
+    expect(await instances.get('instance', gone)).toBeUndefined();
+    expect(await eventually(async () => offline.some((e) => e.subject === 'reportp_s1'))).toBe(true);
+    const event = offline.find((e) => e.subject === 'reportp_s1')!;
+    expect(event.source).toBe('nidus/device-registry');
+    expect(event.data.notify_data.header).toMatchObject({ device_id: 'reportp_s1', node_id: 's1' });
+  });
+
   it('keeps the connection state gateways report, ignoring late reports, and forgets it with the device', async () => {
     const id = 'reportp_c1';
     expect((await call('POST', '/devices', { node_id: 'c1', product_id: 'reportp' })).status).toBe(201);
-    const header = { device_id: id, product_id: 'reportp', app_id: 'a', gateway_id: id, node_id: 'c1' };
-    const report = (status: 'ONLINE' | 'OFFLINE', at: number) =>
-      registry.infra.bus.publish(deviceStatusChangedV1, [
-        createEvent({
-          type: deviceStatusChangedV1.type,
-          source: 'test',
-          subject: id,
-          tenant: project,
-          time: new Date(at),
-          data: {
-            resource: 'device.status' as const,
-            event: 'update' as const,
-            event_time: formatCompactUtc(at),
-            notify_data: {
-              header,
-              body: { status, last_online_time: formatCompactUtc(at) },
-            },
-          },
-        }),
-      ]);
+    const report = (status: 'ONLINE' | 'OFFLINE', at: number) => reportStatus(id, status, at, 'test');
     const shown = async () => (await call('GET', `/devices/${id}`)).body;
     const t0 = Date.parse('2026-11-26T10:00:00.123Z');
     await report('OFFLINE', t0);

@@ -3,6 +3,7 @@ import type { StoredApp } from './resource-spaces/resource-space.schema';
 import type { StoredProduct } from './products/product.schema';
 import type { DeviceLocation, StoredConnection, StoredDevice } from './devices/device.schema';
 import type { StoredDeviceLog } from './device-logs/device-log.schema';
+import type { StoredGatewayInstance } from './gateway-instances/gateway-instance.schema';
 
 /**
  * The registry's collections (ARCHITECTURE §3: the service owns them). Products and devices are keyed by record id,
@@ -12,8 +13,13 @@ export interface RegistryStore {
   readonly apps: DocumentCollection<StoredApp>;
   readonly products: DocumentCollection<StoredProduct>;
   readonly devices: DocumentCollection<StoredDevice>;
-  /** Connection states by device record id: no indexes, as they are written at every login and logout. */
+  /**
+   * Connection states by device record id, written at every login and logout: one index, the gateway instance that
+   * holds the device (to find its devices when it is gone).
+   */
   readonly connections: DocumentCollection<StoredConnection>;
+  /** The device gateway instances, by their CloudEvents source. */
+  readonly gatewayInstances: DocumentCollection<StoredGatewayInstance>;
   /** `device_id` → project, across projects: a device id is unique in the instance (spec 02 §2.3). */
   readonly deviceIndex: DocumentCollection<DeviceLocation>;
   /** Device log reports, keyed by record id (newest first in marker paging). */
@@ -51,7 +57,13 @@ export async function openRegistryStore(documents: DocumentStore): Promise<Regis
         { fields: ['device_name'] },
       ],
     }),
-    connections: await documents.collection<StoredConnection>({ name: 'registry_device_connections' }),
+    connections: await documents.collection<StoredConnection>({
+      name: 'registry_device_connections',
+      indexes: [{ fields: ['gateway'] }],
+    }),
+    gatewayInstances: await documents.collection<StoredGatewayInstance>({
+      name: 'registry_gateway_instances',
+    }),
     deviceIndex: await documents.collection<DeviceLocation>({ name: 'registry_device_index' }),
     deviceLogs: await documents.collection<StoredDeviceLog>({
       name: 'registry_device_logs',

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { type MqttClient, connectAsync } from 'mqtt';
 import type { DeviceAccess, EventEnvelope, ProductAccess, TopicDefinition } from '@nidus/contracts';
 import { deviceMessageReportedV1 } from '@nidus/contracts';
-import { type DeviceDirectory, DeviceSessions, UplinkPipeline } from '@nidus/gateway-kit';
+import { type DeviceDirectory, DeviceSessions, GatewayInstance, UplinkPipeline } from '@nidus/gateway-kit';
 import type { EventBus } from '@nidus/messaging-core';
 import { loadConfig } from '@nidus/platform-config';
 import { HealthRegistry } from '@nidus/platform-health';
@@ -129,6 +129,7 @@ describe('mqtt-gateway while the bus is down (spec 01 durability: PUBACK only af
     await sessions.start();
     const pipeline = new UplinkPipeline({ bus: runtime.bus, directory, clock: systemClock, source: 'test' });
     service = new MqttBrokerService(runtime, {
+      instance: new GatewayInstance(runtime.bus, 'mqtt-gateway', 'test', 10_000, silentLogger),
       client: {} as InternalClient,
       directory,
       sessions,

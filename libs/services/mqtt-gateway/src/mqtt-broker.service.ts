@@ -16,6 +16,7 @@ import {
   type DeviceDirectory,
   type DeviceSessions,
   type Downlink,
+  type GatewayInstance,
   type LoginRefusal,
   TokenBucket,
   type UplinkPipeline,
@@ -54,7 +55,6 @@ interface DeviceConnection {
   renewal?: NodeJS.Timeout;
 }
 
-const source = 'nidus/mqtt-gateway';
 const protocol = 'mqtt';
 const maxStrikes = 10; // refused publishes before the connection is closed (spec 01 §3.1 [Rec])
 const maxThrottleMs = 10_000; // a connection this far over its byte rate is flooding: close it
@@ -90,6 +90,7 @@ export class MqttBrokerService {
   private readonly directory: DeviceDirectory;
   private readonly sessions: DeviceSessions;
   private readonly pipeline: UplinkPipeline;
+  private readonly instance: GatewayInstance;
 
   constructor(
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
@@ -99,6 +100,7 @@ export class MqttBrokerService {
     this.directory = parts.directory;
     this.sessions = parts.sessions;
     this.pipeline = parts.pipeline;
+    this.instance = parts.instance;
     this.broker = createBroker({
       id: `nidus-${runtime.config.instanceId}`,
       heartbeatInterval: 60_000,
@@ -321,6 +323,7 @@ export class MqttBrokerService {
 
   private publishStatus(c: DeviceConnection, status: 'ONLINE' | 'OFFLINE'): Promise<void> {
     const now = this.runtime.clock.now();
+    const { source } = this.instance;
     return publishDeviceStatus(this.runtime.bus, source, c.device.access, status, now, c.connectedAt).catch(
       (error: unknown) =>
         this.runtime.logger.error(

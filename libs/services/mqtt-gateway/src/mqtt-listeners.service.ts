@@ -76,7 +76,8 @@ export class MqttListenersService implements OnApplicationBootstrap, BeforeAppli
   async beforeApplicationShutdown(): Promise<void> {
     this.wss?.close();
     for (const server of this.servers) server.close();
-    await this.broker.close();
+    await this.broker.close(); // every device reported offline: the heartbeat may stop
+    this.parts.instance.stop();
     await this.parts.sessions.close();
     this.parts.client.close();
   }

@@ -33,7 +33,7 @@ export class DeviceAccessService {
   }
 }
 
-function toDeviceAccess(project: string, d: StoredDevice): DeviceAccess {
+export function toDeviceAccess(project: string, d: StoredDevice): DeviceAccess {
   const { auth } = d;
   return {
     device_id: d.device_id,

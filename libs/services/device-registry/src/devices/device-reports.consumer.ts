@@ -11,6 +11,7 @@ import type { EventBus, Subscription } from '@nidus/messaging-core';
 import { DuplicateKeyError, VersionConflictError } from '@nidus/persistence-core';
 import { EVENT_BUS } from '@nidus/platform-runtime';
 import { DeviceLogService } from '../device-logs/device-log.service';
+import { GatewayInstancesService } from '../gateway-instances/gateway-instances.service';
 import { REGISTRY_STORE, type RegistryStore, findDevice, instanceTenant } from '../registry.store';
 import type { StoredConnection, StoredDevice } from './device.schema';
 
@@ -30,6 +31,7 @@ export class DeviceReportsConsumer implements OnApplicationBootstrap, OnModuleDe
     @Inject(REGISTRY_STORE) private readonly store: RegistryStore,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
     private readonly logs: DeviceLogService,
+    private readonly gateways: GatewayInstancesService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -60,7 +62,10 @@ export class DeviceReportsConsumer implements OnApplicationBootstrap, OnModuleDe
     await Promise.all(this.subscriptions.map((s) => s.close()));
   }
 
-  /** Keeps the connection state a gateway reported, unless a later one is stored; a deleted device is skipped. */
+  /**
+   * Keeps the connection state a gateway reported, unless a later one is stored; a deleted device is skipped. An
+   * ONLINE state keeps the gateway instance that reported it (the event's source), which holds the device from then on.
+   */
   private async recordConnection(event: EventEnvelope<StatusUpdatePush>): Promise<void> {
     const { status } = event.data.notify_data.body;
     if (status !== 'ONLINE' && status !== 'OFFLINE' && status !== 'ABNORMAL') return;
@@ -68,6 +73,7 @@ export class DeviceReportsConsumer implements OnApplicationBootstrap, OnModuleDe
     const location = await this.store.deviceIndex.get(instanceTenant, event.subject);
     if (!location) return;
     const { project_id: project, record_id: record } = location.data;
+    if (status === 'ONLINE') await this.gateways.holds(event.source, project, changedAt);
     for (let attempt = 0; attempt < 5; attempt++) {
       const current = await this.store.connections.get(project, record);
       // Older than what is stored: a late event of an earlier session (partitions keep order per device, but two
@@ -78,6 +84,7 @@ export class DeviceReportsConsumer implements OnApplicationBootstrap, OnModuleDe
         status,
         updated_at: changedAt,
         ...(activeAt === undefined ? {} : { active_at: activeAt }),
+        ...(status === 'ONLINE' ? { gateway: event.source } : {}),
       };
       try {
         if (current) await this.store.connections.replace(project, record, next, current.version);

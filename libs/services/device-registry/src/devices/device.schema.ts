@@ -63,6 +63,8 @@ export interface StoredConnection {
   readonly updated_at: number;
   /** First successful connection, ms since epoch. */
   readonly active_at?: number;
+  /** While ONLINE: the gateway instance that holds the connection (the status event's CloudEvents source). */
+  readonly gateway?: string;
 }
 
 /** Spec 02 §2.4: frozen wins; a device that never connected is INACTIVE. */

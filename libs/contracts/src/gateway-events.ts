@@ -1,0 +1,12 @@
+import { z } from 'zod';
+
+/**
+ * A device gateway instance is alive: it says so every `interval_ms` (`NIDUS_GATEWAY_HEARTBEAT_MS`). The event's
+ * `source` and `subject` name the instance, `nidus/<gateway>/<instance id>.<boot id>`, the `source` of every event it
+ * publishes for its devices. The registry takes an instance silent for three intervals as gone (a crash, a kill, a
+ * lost host) and reports the devices it held offline.
+ */
+export const gatewayInstanceAliveSchema = z.object({
+  interval_ms: z.number().int().positive(),
+});
+export type GatewayInstanceAlive = z.infer<typeof gatewayInstanceAliveSchema>;
