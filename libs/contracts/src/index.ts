@@ -53,7 +53,11 @@ export {
   downlinkRespondedSchema,
   shadowRequestedSchema,
 } from './device-events';
-export { type GatewayInstanceAlive, gatewayInstanceAliveSchema } from './gateway-events';
+export {
+  type GatewayInstanceAlive,
+  gatewayInstanceAliveSchema,
+  gatewayMissedHeartbeats,
+} from './gateway-events';
 export {
   type EventEnvelopePayload,
   type GatewayPropertyReportPayload,

@@ -5,14 +5,17 @@ import { GatewayInstance } from './gateway-instance';
 
 describe('GatewayInstance', () => {
   const published: { topic: string; event: EventEnvelope<GatewayInstanceAlive> }[] = [];
+  let busDown = false;
   const bus = {
     publish: async (topic: { name: string }, events: EventEnvelope<GatewayInstanceAlive>[]) => {
+      if (busDown) throw new Error('bus down');
       for (const event of events) published.push({ topic: topic.name, event });
     },
   } as unknown as EventBus;
 
   beforeEach(() => {
     published.length = 0;
+    busDown = false;
     jest.useFakeTimers();
   });
   afterEach(() => jest.useRealTimers());
@@ -39,5 +42,22 @@ describe('GatewayInstance', () => {
     a.stop();
     await jest.advanceTimersByTimeAsync(20_000);
     expect(published).toHaveLength(3);
+  });
+
+  it('tells the gateway when a heartbeat gets through after a gap the registry may have judged it by', async () => {
+    const instance = new GatewayInstance(bus, 'mqtt-gateway', 'host-1', 1_000, silentLogger);
+    let resumed = 0;
+    instance.onResumed(() => resumed++);
+    await instance.start();
+    await jest.advanceTimersByTimeAsync(2_000); // beats on time: no gap
+    expect(resumed).toBe(0);
+    busDown = true;
+    await jest.advanceTimersByTimeAsync(3_000); // three heartbeats lost
+    busDown = false;
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(resumed).toBe(1);
+    await jest.advanceTimersByTimeAsync(3_000);
+    expect(resumed).toBe(1); // on time again
+    instance.stop();
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createEvent, gatewayInstanceAliveV1 } from '@nidus/contracts';
+import { createEvent, gatewayInstanceAliveV1, gatewayMissedHeartbeats } from '@nidus/contracts';
 import type { EventBus } from '@nidus/messaging-core';
 import type { Logger } from '@nidus/ports';
 
@@ -12,10 +12,16 @@ const deploymentTenant = 'instance';
  * it says it is alive on `iot.gateway.instance-alive.v1` at start and then every `intervalMs`: the registry reports the
  * devices of an instance that fell silent offline (ARCHITECTURE §4, status). The boot id makes a restarted process
  * (same host, same pid in a container) another instance, so the devices the last one held are reported offline too.
+ * An instance that could not say it was alive for a while (its event loop stalled, the bus was down) may have been
+ * taken as gone, its devices reported offline while still connected: when a heartbeat gets through after such a gap,
+ * `onResumed` lets the gateway report them online again.
  */
 export class GatewayInstance {
   readonly source: string;
   private timer: NodeJS.Timeout | undefined;
+  /** When the bus last took a heartbeat, ms. */
+  private lastBeat: number | undefined;
+  private resumed: () => void = () => undefined;
 
   constructor(
     private readonly bus: EventBus,
@@ -42,15 +48,31 @@ export class GatewayInstance {
     clearInterval(this.timer);
   }
 
-  private alive(): Promise<void> {
-    return this.bus.publish(gatewayInstanceAliveV1, [
+  /**
+   * Runs `handler` when a heartbeat gets through more than two intervals after the previous one: the registry may have
+   * taken this instance as gone (it judges at `gatewayMissedHeartbeats` behind the others; two leaves a margin).
+   */
+  onResumed(handler: () => void): void {
+    this.resumed = handler;
+  }
+
+  private async alive(): Promise<void> {
+    const at = Date.now();
+    await this.bus.publish(gatewayInstanceAliveV1, [
       createEvent({
         type: gatewayInstanceAliveV1.type,
         source: this.source,
         subject: this.source,
         tenant: deploymentTenant,
+        time: new Date(at),
         data: { interval_ms: this.intervalMs },
       }),
     ]);
+    const gap = at - (this.lastBeat ?? at);
+    this.lastBeat = at;
+    if (gap > (gatewayMissedHeartbeats - 1) * this.intervalMs) {
+      this.logger.warn({ source: this.source, gapMs: gap }, 'gateway heartbeat resumed after a gap');
+      this.resumed();
+    }
   }
 }

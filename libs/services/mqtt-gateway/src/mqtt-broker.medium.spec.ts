@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type MqttClient, connectAsync } from 'mqtt';
 import type { DeviceAccess, EventEnvelope, ProductAccess, TopicDefinition } from '@nidus/contracts';
-import { deviceMessageReportedV1 } from '@nidus/contracts';
+import { type StatusUpdatePush, deviceMessageReportedV1, deviceStatusChangedV1 } from '@nidus/contracts';
 import { type DeviceDirectory, DeviceSessions, GatewayInstance, UplinkPipeline } from '@nidus/gateway-kit';
 import type { EventBus } from '@nidus/messaging-core';
 import { loadConfig } from '@nidus/platform-config';
@@ -91,7 +91,9 @@ describe('mqtt-gateway while the bus is down (spec 01 durability: PUBACK only af
   let server: Server;
   let sessions: DeviceSessions;
   const received: EventEnvelope[] = [];
+  const statuses: EventEnvelope<StatusUpdatePush>[] = [];
   const clients: MqttClient[] = [];
+  let instance: GatewayInstance;
 
   beforeAll(async () => {
     const config = loadConfig({ NIDUS_DATA_DIR: dataDir }, { defaultServices: ['mqtt-gateway'] });
@@ -101,6 +103,11 @@ describe('mqtt-gateway while the bus is down (spec 01 durability: PUBACK only af
       topic: deviceMessageReportedV1,
       group: 'test-messages',
       handler: async (e) => void received.push(e),
+    });
+    await infra.bus.subscribe({
+      topic: deviceStatusChangedV1,
+      group: 'test-statuses',
+      handler: async (e) => void statuses.push(e),
     });
     const health = new HealthRegistry();
     const runtime: ServiceRuntime = {
@@ -128,8 +135,11 @@ describe('mqtt-gateway while the bus is down (spec 01 durability: PUBACK only af
     sessions = new DeviceSessions(await runtime.sessions(), 'test', silentLogger);
     await sessions.start();
     const pipeline = new UplinkPipeline({ bus: runtime.bus, directory, clock: systemClock, source: 'test' });
+    // Heartbeats straight to the bus, every 500 ms: the outages below are for the devices' events.
+    instance = new GatewayInstance(infra.bus, 'mqtt-gateway', 'test', 500, silentLogger);
+    await instance.start();
     service = new MqttBrokerService(runtime, {
-      instance: new GatewayInstance(runtime.bus, 'mqtt-gateway', 'test', 10_000, silentLogger),
+      instance,
       client: {} as InternalClient,
       directory,
       sessions,
@@ -142,6 +152,7 @@ describe('mqtt-gateway while the bus is down (spec 01 durability: PUBACK only af
   afterAll(async () => {
     flaky.comeBack('deliver');
     clients.splice(0).forEach((c) => c.end(true));
+    instance.stop();
     await service.close();
     await new Promise((r) => server.close(r));
     await sessions.close();
@@ -216,5 +227,24 @@ describe('mqtt-gateway while the bus is down (spec 01 durability: PUBACK only af
       qos: 1,
     });
     expect(again.pubacks).toHaveLength(1);
+  });
+
+  it('reports its devices online again when its heartbeats resume after a stall the registry may have judged', async () => {
+    const from = statuses.length;
+    await device();
+    const online = () =>
+      statuses
+        .slice(from)
+        .filter((e) => e.subject === access.device_id && e.data.notify_data.body.status === 'ONLINE').length;
+    for (let i = 0; i < 100 && online() === 0; i++) await settle(20);
+    const before = online();
+    expect(before).toBe(1);
+    await settle(1_000);
+    expect(online()).toBe(before); // heartbeats on time: nothing to repeat
+    const stalledUntil = Date.now() + 2_500; // five heartbeats missed: the event loop does nothing else
+    while (Date.now() < stalledUntil);
+    for (let i = 0; i < 150 && online() === before; i++) await settle(20);
+    expect(online()).toBe(before + 1);
+    expect(statuses.at(-1)!.source).toBe(instance.source);
   });
 });

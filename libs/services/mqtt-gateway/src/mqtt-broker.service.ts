@@ -101,6 +101,7 @@ export class MqttBrokerService {
     this.sessions = parts.sessions;
     this.pipeline = parts.pipeline;
     this.instance = parts.instance;
+    this.instance.onResumed(() => this.reannounce());
     this.broker = createBroker({
       id: `nidus-${runtime.config.instanceId}`,
       heartbeatInterval: 60_000,
@@ -310,6 +311,14 @@ export class MqttBrokerService {
     const done = c.status;
     this.closing.add(done);
     void done.finally(() => this.closing.delete(done));
+  }
+
+  /** Reports every device connected here ONLINE again (this instance may have been taken as gone meanwhile). */
+  private reannounce(): void {
+    for (const client of this.byDevice.values()) {
+      const c = this.connections.get(client);
+      if (c) c.status = c.status.then(() => this.publishStatus(c, 'ONLINE'));
+    }
   }
 
   private takeOver(client: Client, connection: DeviceConnection): void {

@@ -10,6 +10,3 @@ export interface StoredGatewayInstance {
   /** The projects of the devices it reported online: where to look for them when it is gone. */
   readonly projects: readonly string[];
 }
-
-/** Heartbeats an instance may lag the newest heartbeat of any instance before it is taken as gone. */
-export const missedHeartbeats = 3;

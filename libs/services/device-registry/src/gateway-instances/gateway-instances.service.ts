@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { gatewayInstanceAliveV1 } from '@nidus/contracts';
+import { gatewayInstanceAliveV1, gatewayMissedHeartbeats } from '@nidus/contracts';
 import { publishDeviceStatus } from '@nidus/gateway-kit';
 import type { EventBus, Subscription } from '@nidus/messaging-core';
 import {
@@ -13,7 +13,7 @@ import type { Clock, Logger } from '@nidus/ports';
 import { toDeviceAccess } from '../device-access/device-access.service';
 import type { StoredConnection } from '../devices/device.schema';
 import { REGISTRY_STORE, type RegistryStore, instanceTenant } from '../registry.store';
-import { type StoredGatewayInstance, missedHeartbeats } from './gateway-instance.schema';
+import type { StoredGatewayInstance } from './gateway-instance.schema';
 
 const group = 'device-registry';
 const source = 'nidus/device-registry';
@@ -21,13 +21,14 @@ const source = 'nidus/device-registry';
 /**
  * Devices of a gateway instance that is gone (killed, crashed, its host lost: it never reported them offline) are
  * reported offline here (ARCHITECTURE §4, status). Every instance says it is alive (`iot.gateway.instance-alive.v1`)
- * and is the source of its devices' status events. An instance is gone once its last heartbeat is `missedHeartbeats`
- * of its intervals older than the newest heartbeat of any instance (times are the gateways' own): a bus outage
- * silences every instance alike and sweeps none, and with every instance dead nothing is judged until one is back.
- * Every `NIDUS_GATEWAY_HEARTBEAT_MS` (the first time that many intervals after start, once a backlog of heartbeats is
- * consumed) the registry sets each device a gone instance still holds to OFFLINE and publishes the status change.
- * Several registry instances may sweep at once: a device's connection state changes by compare-and-set, so each
- * device is reported once.
+ * and is the source of its devices' status events. An instance is gone once its last heartbeat is
+ * `gatewayMissedHeartbeats` of its intervals older than the newest heartbeat of any instance (by the gateways' own
+ * clocks): a bus outage silences every instance alike and sweeps none, and with every instance dead nothing is judged
+ * until one is back. Every `NIDUS_GATEWAY_HEARTBEAT_MS` (the first time that many intervals after start, once a backlog
+ * of heartbeats is consumed) the registry sets each device a gone instance still holds to OFFLINE and publishes the
+ * status change. Several registry instances may sweep at once: a device's connection state changes by
+ * compare-and-set, so each device is reported once. An instance taken as gone that was only stalled reports its
+ * devices online again when its heartbeats resume (GatewayInstance.onResumed).
  */
 @Injectable()
 export class GatewayInstancesService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -63,7 +64,7 @@ export class GatewayInstancesService implements OnApplicationBootstrap, OnModule
       }, ms);
       this.timer.unref();
     };
-    next(missedHeartbeats * this.heartbeatMs);
+    next(gatewayMissedHeartbeats * this.heartbeatMs);
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -114,7 +115,7 @@ export class GatewayInstancesService implements OnApplicationBootstrap, OnModule
     const newest = Math.max(0, ...instances.map((i) => i.data.last_seen));
     let swept = 0;
     for (const instance of instances)
-      if (newest - instance.data.last_seen > missedHeartbeats * instance.data.interval_ms)
+      if (newest - instance.data.last_seen > gatewayMissedHeartbeats * instance.data.interval_ms)
         swept += await this.sweepInstance(instance, this.clock.now());
     return swept;
   }
