@@ -6,6 +6,9 @@ import { z } from 'zod';
  * publishes for its devices. The registry takes an instance silent for three intervals as gone (a crash, a kill, a
  * lost host) and reports the devices it held offline.
  */
+/** The `tenant` of deployment-wide events such as this one, which belong to no project. */
+export const deploymentTenant = 'instance';
+
 /** Heartbeats an instance may lag the newest heartbeat of any instance before the registry takes it as gone. */
 export const gatewayMissedHeartbeats = 3;
 

@@ -55,6 +55,7 @@ export {
 } from './device-events';
 export {
   type GatewayInstanceAlive,
+  deploymentTenant,
   gatewayInstanceAliveSchema,
   gatewayMissedHeartbeats,
 } from './gateway-events';

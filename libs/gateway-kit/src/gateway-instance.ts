@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { createEvent, gatewayInstanceAliveV1, gatewayMissedHeartbeats } from '@nidus/contracts';
+import {
+  createEvent,
+  deploymentTenant,
+  gatewayInstanceAliveV1,
+  gatewayMissedHeartbeats,
+} from '@nidus/contracts';
 import type { EventBus } from '@nidus/messaging-core';
 import type { Logger } from '@nidus/ports';
-
-/** The tenant of deployment-wide events, which belong to no project. */
-const deploymentTenant = 'instance';
 
 /**
  * One running device gateway process as the rest of the platform sees it. Its `source`,

@@ -29,13 +29,13 @@ describe('device-registry over the embedded adapters', () => {
   const clock = { now: () => systemClock.now() + clockOffsetMs };
 
   beforeAll(async () => {
-    registry = await startRegistry(project, clock, async (bus) => {
-      await bus.bus.subscribe({
+    registry = await startRegistry(project, clock, async (opened) => {
+      await opened.bus.subscribe({
         topic: deviceLifecycleChangedV1,
         group: 'test-devices',
         handler: async (e) => void deviceEvents.push(e),
       });
-      await bus.bus.subscribe({
+      await opened.bus.subscribe({
         topic: productLifecycleChangedV1,
         group: 'test-products',
         handler: async (e) => void productEvents.push(e),
