@@ -152,7 +152,7 @@ export const gatewayInstanceAliveV1 = defineTopic({
   type: 'nidus.gateway.instance.alive.v1',
   schema: gatewayInstanceAliveSchema,
   description:
-    'A device gateway instance is alive; one silent for three intervals is taken as gone and its devices as offline.',
+    'A device gateway instance is alive; one three intervals behind the others is taken as gone, its devices as offline.',
 });
 
 /** Every published topic. A topic here has a golden fixture in libs/contracts/fixtures and a page in docs/contracts. */

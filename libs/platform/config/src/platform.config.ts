@@ -19,7 +19,8 @@ export interface PlatformConfig {
   readonly shutdownTimeoutMs: number;
   /**
    * How often a device gateway instance says it is alive (`iot.gateway.instance-alive.v1`); the registry takes one
-   * silent for three of its intervals as gone and reports its devices offline, checking at this pace.
+   * three of its intervals behind the newest heartbeat of any instance as gone and reports its devices offline,
+   * checking at this pace.
    */
   readonly gatewayHeartbeatMs: number;
   readonly bus: { readonly kind: 'memory' } | KafkaConfig;

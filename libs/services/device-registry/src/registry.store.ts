@@ -1,4 +1,5 @@
 import type { DocumentCollection, DocumentStore, StoredDocument } from '@nidus/persistence-core';
+import { IotdaApiError } from '@nidus/platform-iotda-http';
 import type { StoredApp } from './resource-spaces/resource-space.schema';
 import type { StoredProduct } from './products/product.schema';
 import type { DeviceLocation, StoredConnection, StoredDevice } from './devices/device.schema';
@@ -81,6 +82,27 @@ export async function findDevice(
   if (!location) return undefined;
   const device = await store.devices.get(location.data.project_id, location.data.record_id);
   return device ? { project: location.data.project_id, device } : undefined;
+}
+
+/** The device of `project` with this id, if there is one (a device of another project is none). */
+export async function findProjectDevice(
+  store: RegistryStore,
+  project: string,
+  deviceId: string,
+): Promise<StoredDocument<StoredDevice> | undefined> {
+  const found = await findDevice(store, deviceId);
+  return found?.project === project ? found.device : undefined;
+}
+
+/** The device of `project` with this id; IoTDA's DEVICE_NOT_FOUND (404) when there is none in the project. */
+export async function requireProjectDevice(
+  store: RegistryStore,
+  project: string,
+  deviceId: string,
+): Promise<StoredDocument<StoredDevice>> {
+  const found = await findProjectDevice(store, project, deviceId);
+  if (!found) throw new IotdaApiError('DEVICE_NOT_FOUND', `device_id ${deviceId}`);
+  return found;
 }
 
 /** The devices found among `deviceIds` (at most `maxGetMany`), each with its project: two queries per project. */

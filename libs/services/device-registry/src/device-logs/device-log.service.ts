@@ -1,10 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeviceLogReported, EventEnvelope } from '@nidus/contracts';
 import { RecordIdGenerator } from '@nidus/domain-ids';
-import { CountCache, IotdaApiError, type MarkerPaging, findMarkerPage } from '@nidus/platform-iotda-http';
+import { CountCache, type MarkerPaging, findMarkerPage } from '@nidus/platform-iotda-http';
 import { CLOCK } from '@nidus/platform-runtime';
 import type { Clock } from '@nidus/ports';
-import { REGISTRY_STORE, type RegistryStore, findDevice } from '../registry.store';
+import {
+  REGISTRY_STORE,
+  type RegistryStore,
+  findProjectDevice,
+  requireProjectDevice,
+} from '../registry.store';
 import type { ListDeviceLogsQuery } from './device-log.dto';
 import type { StoredDeviceLog } from './device-log.schema';
 
@@ -35,7 +40,7 @@ export class DeviceLogService {
   async record(event: EventEnvelope<DeviceLogReported>): Promise<boolean> {
     const { data } = event;
     const project = event.tenant;
-    if (!(await this.exists(project, data.device_id))) return false;
+    if (!(await findProjectDevice(this.store, project, data.device_id))) return false;
     await this.store.deviceLogs.insert(project, this.ids.next(), {
       device_id: data.device_id,
       app_id: event.appid ?? '',
@@ -56,8 +61,7 @@ export class DeviceLogService {
   }
 
   async list(project: string, deviceId: string, query: ListDeviceLogsQuery, paging: MarkerPaging) {
-    if (!(await this.exists(project, deviceId)))
-      throw new IotdaApiError('DEVICE_NOT_FOUND', `device_id ${deviceId}`); // none, or another project's
+    await requireProjectDevice(this.store, project, deviceId); // 404 for a device of another project or none
     const filter = { device_id: deviceId, ...(query.type ? { type: query.type } : {}) };
     return findMarkerPage(this.store.deviceLogs, project, { filter, counts: this.counts }, paging);
   }
@@ -70,10 +74,6 @@ export class DeviceLogService {
       if (!page.nextCursor) break;
     }
     this.counts.forget(project);
-  }
-
-  private async exists(project: string, deviceId: string): Promise<boolean> {
-    return (await findDevice(this.store, deviceId))?.project === project;
   }
 }
 

@@ -16,7 +16,13 @@ import type { Clock } from '@nidus/ports';
 import { ProductService } from '../products/product.service';
 import type { StoredProduct } from '../products/product.schema';
 import { publishLifecycle } from '../registry.events';
-import { REGISTRY_STORE, type RegistryStore, findDevice, instanceTenant } from '../registry.store';
+import {
+  REGISTRY_STORE,
+  type RegistryStore,
+  findProjectDevice,
+  instanceTenant,
+  requireProjectDevice,
+} from '../registry.store';
 import { DeviceLogService } from '../device-logs/device-log.service';
 import { ResourceSpaceService } from '../resource-spaces/resource-space.service';
 import type { AddDevice, ListDevicesQuery, ResetSecret, UpdateDevice } from './device.dto';
@@ -89,15 +95,8 @@ export class DeviceService {
   }
 
   /** By the instance-wide index, then by record id: two key lookups, which every store answers from its key. */
-  async find(project: string, deviceId: string): Promise<StoredDocument<StoredDevice>> {
-    const found = await this.lookup(project, deviceId);
-    if (!found) throw new IotdaApiError('DEVICE_NOT_FOUND', `device_id ${deviceId}`);
-    return found;
-  }
-
-  private async lookup(project: string, deviceId: string): Promise<StoredDocument<StoredDevice> | undefined> {
-    const found = await findDevice(this.store, deviceId);
-    return found?.project === project ? found.device : undefined;
+  find(project: string, deviceId: string): Promise<StoredDocument<StoredDevice>> {
+    return requireProjectDevice(this.store, project, deviceId);
   }
 
   async show(project: string, deviceId: string) {
@@ -204,7 +203,7 @@ export class DeviceService {
 
   private async parentOf(project: string, deviceId: string, gatewayId: string | undefined) {
     if (gatewayId === undefined || gatewayId === deviceId) return undefined;
-    const parent = (await this.lookup(project, gatewayId))?.data;
+    const parent = (await findProjectDevice(this.store, project, gatewayId))?.data;
     if (!parent) throw new IotdaApiError('GATEWAY_NOT_FOUND', `gateway_id ${gatewayId}`);
     if (parent.depth + 1 > maxSubDeviceDepth)
       throw new IotdaApiError('SUBDEVICE_DEPTH_EXCEEDED', `gateway_id ${gatewayId}`);
@@ -241,7 +240,7 @@ export class DeviceService {
   private async childrenFilter(project: string, query: ListDevicesQuery): Promise<Filter> {
     const gatewayId = query.gateway_id!;
     if (!query.is_cascade_query) return { parent_id: gatewayId };
-    const gateway = await this.lookup(project, gatewayId);
+    const gateway = await findProjectDevice(this.store, project, gatewayId);
     return gateway?.data.parent_id === null ? { root_id: gatewayId } : { parent_id: gatewayId };
   }
 
