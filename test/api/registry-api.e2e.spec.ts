@@ -43,6 +43,7 @@ interface Answer {
   devices: { node_id: string; device_id: string }[];
   applications: { default_app: boolean }[];
   openapi: string;
+  info: Record<string, unknown>;
   paths: Record<string, Record<string, { operationId: string }>>;
 }
 
@@ -118,7 +119,7 @@ const model = [
 describe.each([
   ['embedded', embedded],
   ['distributed', distributed],
-] as const)('v5 application API, %s shape', (_shape, start) => {
+] as const)('v5 application API, %s shape', (shape, start) => {
   let nidus: Running;
   let v5: string;
   const secretsSeen: string[] = [];
@@ -372,8 +373,12 @@ describe.each([
     const operations = Object.values(doc.json.paths)
       .flatMap((item) => Object.values(item).map((op) => op.operationId))
       .sort();
+    // This distributed deployment runs no shadow service: its operations are left out, and named unavailable.
+    const shadow = ['create_command', 'update_properties', 'list_properties'];
+    expect(doc.json.info['x-nidus-unavailable']).toEqual(shape === 'embedded' ? undefined : ['shadow']);
     expect(operations).toEqual(
       [
+        ...(shape === 'embedded' ? shadow : []),
         'add_application',
         'show_applications',
         'show_application',

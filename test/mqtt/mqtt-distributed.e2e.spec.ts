@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import { NidusProcess, distributedEnv, freePort, tempDataDir } from '../support/nidus-process';
+import { answerRequests, valveProduct, whenOnline } from '../shadow/answering-device';
 import { V5Project, connectDevice, silentDevice } from './device-clients';
 
-// MQTT device access (issue 4) in the distributed shape: api, device-registry and two mqtt-gateway instances, each
-// its own process, over Apache Kafka, FerretDB and Redis as tools/infra/infra.sh starts them. The two gateways share
-// one session store: a device is connected once, whichever instance it reaches.
+// MQTT device access (issue 4) and downlink (issue 5) in the distributed shape: api, device-registry, two shadow and
+// two mqtt-gateway instances, each its own process, over Apache Kafka, FerretDB and Redis as tools/infra/infra.sh
+// starts them. The two gateways share one session store: a device is connected once, whichever instance it reaches.
+// The api calls one shadow instance; a device's answer reaches the shadow instance that consumes its partition.
 
 const secret = 'e2eSecret0123456789';
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
@@ -13,15 +15,26 @@ const processes: NidusProcess[] = [];
 const gateways: { mqtt: number }[] = [];
 let v5: V5Project;
 let product: string;
+let valve: string;
 let gatewayEnv: (name: string, mqtt: number) => Promise<Record<string, string>>;
 
 beforeAll(async () => {
   const admin = { project: hex(16), token: hex(24) };
   // Heartbeats every 2 s: the registry takes a gateway instance silent for 6 s as gone.
   const shared = { ...distributedEnv(), METRICS_PORT: '0', NIDUS_GATEWAY_HEARTBEAT_MS: '2000' };
-  const [apiPort, registryPort] = [await freePort(), await freePort()];
+  const [apiPort, registryPort, shadowPort] = [await freePort(), await freePort(), await freePort()];
   const registryUrl = `http://127.0.0.1:${registryPort}`;
+  const shadowEnv = async (name: string, port: number) => ({
+    ...shared,
+    NIDUS_DATA_DIR: tempDataDir(),
+    SHADOW_HTTP_PORT: String(port),
+    SHADOW_SYNC_TIMEOUT_MS: '5000',
+    DEVICE_REGISTRY_URL: registryUrl,
+    KAFKA_CLIENT_ID: `e2e-shadow-${name}`,
+  });
   processes.push(
+    NidusProcess.start('shadow', await shadowEnv('a', shadowPort)),
+    NidusProcess.start('shadow', await shadowEnv('b', await freePort())),
     NidusProcess.start('device-registry', {
       ...shared,
       NIDUS_DATA_DIR: tempDataDir(),
@@ -35,6 +48,7 @@ beforeAll(async () => {
       NIDUS_DATA_DIR: tempDataDir(),
       API_HTTP_PORT: String(apiPort),
       DEVICE_REGISTRY_URL: registryUrl,
+      SHADOW_URL: `http://127.0.0.1:${shadowPort}`,
       KAFKA_CLIENT_ID: 'e2e-mqtt-api',
     }),
   );
@@ -56,6 +70,7 @@ beforeAll(async () => {
   await Promise.all(processes.map((p) => p.up()));
   v5 = new V5Project(`http://127.0.0.1:${apiPort}`, admin.project, admin.token);
   product = await v5.addProduct();
+  valve = await v5.addProduct(valveProduct);
 }, 120_000);
 
 afterAll(async () => {
@@ -156,5 +171,61 @@ describe('two mqtt-gateway instances behind one Kafka and Redis', () => {
     await doomed.exited;
     const offline = await v5.eventually(id, (d) => d.status === 'OFFLINE');
     expect(Date.parse(offline.connection_status_update_time!)).toBeGreaterThanOrEqual(killedAt);
+  });
+});
+
+describe('synchronous calls through Kafka, two shadow and two gateway instances', () => {
+  const clients: MqttClient[] = [];
+  afterEach(() => clients.splice(0).forEach((c) => c.end(true)));
+
+  it('reaches devices on either gateway and returns each answer to the shadow instance the api called', async () => {
+    const devices = await Promise.all(
+      [0, 1, 1, 0, 1, 1].map(async (gateway, i) => {
+        const id = await v5.addDevice(valve, `dist-valve-${i}`, secret);
+        const client = await connectDevice(url(gateway), id, secret);
+        clients.push(client);
+        return { id, seen: answerRequests(client, id) };
+      }),
+    );
+    for (const { id, seen } of devices) {
+      const { status, json, body } = await whenOnline(() =>
+        v5.request<{ command_id: string; response: unknown }>('POST', `/devices/${id}/commands`, {
+          service_id: 'Valve',
+          command_name: 'SET_MODE',
+          paras: { mode: 'MANUAL' },
+        }),
+      );
+      expect({ status, body }).toMatchObject({ status: 200 });
+      expect(json.response).toEqual({
+        result_code: 0,
+        response_name: 'SET_MODE_RSP',
+        paras: { applied: { mode: 'MANUAL' } },
+      });
+      expect(seen.map((s) => s.topic)).toEqual([
+        `$oc/devices/${id}/sys/commands/request_id=${json.command_id}`,
+      ]);
+    }
+  });
+
+  it('never completes a request with the answer of another device', async () => {
+    const [a, b] = await Promise.all(
+      ['dist-valve-a', 'dist-valve-b'].map((n) => v5.addDevice(valve, n, secret)),
+    );
+    const deviceA = await connectDevice(url(1), a!, secret);
+    const deviceB = await connectDevice(url(0), b!, secret);
+    clients.push(deviceA, deviceB);
+    // A stays silent; B, knowing A's request id, answers it on its own topic.
+    deviceA.on('message', (topic: string) => {
+      const requestId = topic.split('request_id=')[1]!;
+      void deviceB.publishAsync(
+        `$oc/devices/${b}/sys/commands/response/request_id=${requestId}`,
+        JSON.stringify({ result_code: 0, paras: { forged: true } }),
+        { qos: 1 },
+      );
+    });
+    const { status, json } = await whenOnline(() =>
+      v5.request<{ error_code: string }>('POST', `/devices/${a}/commands`, { paras: { x: 1 } }),
+    );
+    expect({ status, code: json.error_code }).toEqual({ status: 408, code: 'IOTDA.908001' });
   });
 });

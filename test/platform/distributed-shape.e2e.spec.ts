@@ -69,6 +69,8 @@ describe('distributed shape', () => {
       'device-registry.documents',
       'mqtt-gateway.bus',
       'mqtt-gateway.sessions',
+      'shadow.bus',
+      'shadow.sessions',
     ]);
     expect(await p.stop()).toBe(0);
   });

@@ -42,6 +42,8 @@ describe('embedded shape', () => {
         'device-registry.documents': sqlite('device-registry'),
         'mqtt-gateway.bus': { ok: true, detail: 'journaled' },
         'mqtt-gateway.sessions': { ok: true, detail: 'in-process' },
+        'shadow.bus': { ok: true, detail: 'journaled' },
+        'shadow.sessions': { ok: true, detail: 'in-process' },
         'api.bus': { ok: true, detail: 'journaled' },
         'api.documents': sqlite('api'),
       },

@@ -12,6 +12,7 @@ const entries = {
   api: 'dist/apps/api/apps/api/src/main.js',
   'device-registry': 'dist/apps/device-registry/apps/device-registry/src/main.js',
   'mqtt-gateway': 'dist/apps/mqtt-gateway/apps/mqtt-gateway/src/main.js',
+  shadow: 'dist/apps/shadow/apps/shadow/src/main.js',
 } as const;
 export type App = keyof typeof entries;
 

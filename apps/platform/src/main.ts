@@ -3,12 +3,14 @@ import { ProcessHost, type ServiceFactory, configOrExit } from '@nidus/platform-
 import { createApi } from '@nidus/service-api';
 import { createDeviceRegistry } from '@nidus/service-device-registry';
 import { createMqttGateway } from '@nidus/service-mqtt-gateway';
+import { createShadow } from '@nidus/service-shadow';
 
 // Nidus in one process: every service (or the NIDUS_SERVICES subset) as its own Nest application over shared
 // adapters — embedded ones by default (README.md, "Configuration"). The API service is the front door: its port
 // (API_HTTP_PORT, 8080) answers /health for the whole process.
 const services: Partial<Record<ServiceName, ServiceFactory>> = {
   'device-registry': createDeviceRegistry,
+  shadow: createShadow, // before the gateways: it learns which devices come online from their status events
   'mqtt-gateway': createMqttGateway,
   api: createApi, // last: it starts taking requests once the services behind it are up
 };

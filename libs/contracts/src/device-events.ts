@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { compactUtcSchema } from './iotda-push';
 import { deviceInfoParasSchema, logReportParasSchema } from './device-payloads';
+import { downlinkRequestKinds } from './gateway-events';
 
 // Bus data of device uplinks IoTDA defines no push body for (ARCHITECTURE §5). `device_id` is the device the data
 // is about (a sub-device when a gateway sent it); `gateway_id` the directly connected device that sent it.
@@ -39,7 +40,7 @@ export type DeviceLogReported = z.infer<typeof deviceLogReportedSchema>;
 /** A device answered a command, a property set or a property get (spec 01 §4.7.3, §4.7.4, §4.9). */
 export const downlinkRespondedSchema = z.object({
   ...origin,
-  kind: z.enum(['command', 'properties-set', 'properties-get']),
+  kind: z.enum(downlinkRequestKinds),
   request_id: z.string(),
   body: z.record(z.string(), z.unknown()),
 });

@@ -16,3 +16,22 @@ export const gatewayInstanceAliveSchema = z.object({
   interval_ms: z.number().int().positive(),
 });
 export type GatewayInstanceAlive = z.infer<typeof gatewayInstanceAliveSchema>;
+
+/** What a device is asked on a `request_id` topic and answers on its response topic (spec 01 §4.7.3, §4.7.4, §4.9). */
+export const downlinkRequestKinds = ['command', 'properties-set', 'properties-get'] as const;
+export type DownlinkRequestKind = (typeof downlinkRequestKinds)[number];
+
+/**
+ * A request for one device, sent to the gateway instance that holds its connection: the gateway publishes `body` on
+ * the kind's `request_id` topic (spec 01 §4.7.3, §4.7.4, §4.9) unless `expire_time` has passed (the caller no longer
+ * waits: a late command must not run). The device's answer comes back on `iot.device.downlink-responded.v1`.
+ */
+export const downlinkRequestedSchema = z.object({
+  device_id: z.string(),
+  kind: z.enum(downlinkRequestKinds),
+  request_id: z.string(),
+  body: z.record(z.string(), z.unknown()),
+  /** RFC 3339. */
+  expire_time: z.string().datetime({ offset: true }),
+});
+export type DownlinkRequested = z.infer<typeof downlinkRequestedSchema>;

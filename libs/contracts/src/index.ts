@@ -18,6 +18,7 @@ export {
   deviceDownlinkRespondedV1,
   deviceShadowRequestedV1,
   gatewayInstanceAliveV1,
+  gatewayDownlinkTopic,
   isTopicName,
   topicRegistry,
 } from './topics';
@@ -54,8 +55,12 @@ export {
   shadowRequestedSchema,
 } from './device-events';
 export {
+  type DownlinkRequestKind,
+  type DownlinkRequested,
   type GatewayInstanceAlive,
   deploymentTenant,
+  downlinkRequestKinds,
+  downlinkRequestedSchema,
   gatewayInstanceAliveSchema,
   gatewayMissedHeartbeats,
 } from './gateway-events';

@@ -6,7 +6,11 @@ import {
   downlinkRespondedSchema,
   shadowRequestedSchema,
 } from './device-events';
-import { gatewayInstanceAliveSchema } from './gateway-events';
+import {
+  type DownlinkRequested,
+  downlinkRequestedSchema,
+  gatewayInstanceAliveSchema,
+} from './gateway-events';
 import {
   deviceLifecyclePushSchema,
   messageReportPushSchema,
@@ -155,6 +159,28 @@ export const gatewayInstanceAliveV1 = defineTopic({
     'A device gateway instance is alive; one three intervals behind the others is taken as gone, its devices as offline.',
 });
 
+const INSTANCE_SOURCE = /^nidus\/([a-z][a-z0-9]*(?:-[a-z0-9]+)*)\/[A-Za-z0-9._-]+\.([0-9a-f]{8,32})$/;
+
+/**
+ * The downlink topic of one device gateway instance, named by its `source` (`nidus/<gateway>/<instance id>.<boot
+ * id>`): `iot.downlink.<gateway>-<boot id>.v1`. Only that instance consumes it, so a request reaches the process that
+ * holds the device's connection (ARCHITECTURE §4, downlink). Undefined for a source that is no gateway instance (the
+ * registry's own offline reports).
+ */
+export function gatewayDownlinkTopic(source: string): TopicDefinition<DownlinkRequested> | undefined {
+  const match = INSTANCE_SOURCE.exec(source);
+  if (!match) return undefined;
+  return defineTopic({
+    name: `iot.downlink.${match[1]}-${match[2]}.v1`,
+    type: 'nidus.gateway.downlink.requested.v1',
+    schema: downlinkRequestedSchema,
+    description: `Requests for the devices connected to gateway instance ${source}.`,
+  });
+}
+
+/** A gateway instance's downlink topic as the contract docs and fixtures name it: one page for the whole family. */
+export const gatewayDownlinkExampleV1 = gatewayDownlinkTopic('nidus/mqtt-gateway/host-1.0a1b2c3d')!;
+
 /** Every published topic. A topic here has a golden fixture in libs/contracts/fixtures and a page in docs/contracts. */
 export const topicRegistry: readonly TopicDefinition[] = [
   devicePropertyReportedV1,
@@ -171,4 +197,5 @@ export const topicRegistry: readonly TopicDefinition[] = [
   deviceDownlinkRespondedV1,
   deviceShadowRequestedV1,
   gatewayInstanceAliveV1,
+  gatewayDownlinkExampleV1,
 ];

@@ -10,5 +10,15 @@ export {
   normaliseEventTime,
 } from './uplink-event';
 export { publishDeviceStatus } from './device-status';
+export { requestDownlink } from './downlink-requests';
 export { TokenBucket } from './token-bucket';
 export { GatewayInstance } from './gateway-instance';
+export {
+  type FieldsCheck,
+  type ModelIndex,
+  type ParaDefinition,
+  type PropertyDefinition,
+  type ServiceIndex,
+  checkFields,
+  modelIndexOf,
+} from './product-model.index';

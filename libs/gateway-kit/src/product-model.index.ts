@@ -11,10 +11,22 @@ export interface ModelIndex {
   readonly services: ReadonlyMap<string, ServiceIndex>;
 }
 
-interface ServiceIndex {
-  readonly properties: ReadonlyMap<string, ValueDefinition>;
+/** A property's value definition and its access methods (`R`, `W`, `E`, spec 02 §2.2.2). */
+export interface PropertyDefinition extends ValueDefinition {
+  readonly method: string;
+}
+
+/** A command or event parameter: its value definition and whether it must be given. */
+export interface ParaDefinition extends ValueDefinition {
+  readonly required: boolean;
+}
+
+export interface ServiceIndex {
+  readonly properties: ReadonlyMap<string, PropertyDefinition>;
   /** event_type → its parameters. */
   readonly events: ReadonlyMap<string, ReadonlyMap<string, ValueDefinition>>;
+  /** command_name → its parameters. */
+  readonly commands: ReadonlyMap<string, ReadonlyMap<string, ParaDefinition>>;
 }
 
 const indexes = new WeakMap<ProductAccess, ModelIndex>();
@@ -39,6 +51,12 @@ function indexService(service: ServiceCapability): ServiceIndex {
       (service.events ?? []).map((e) => [
         e.event_type,
         new Map((e.paras ?? []).map((p) => [p.para_name, p])),
+      ]),
+    ),
+    commands: new Map(
+      (service.commands ?? []).map((c) => [
+        c.command_name,
+        new Map((c.paras ?? []).map((p) => [p.para_name, p])),
       ]),
     ),
   };

@@ -23,6 +23,8 @@ export interface PlatformConfig {
    * checking at this pace.
    */
   readonly gatewayHeartbeatMs: number;
+  /** How long a synchronous command, property set or property get waits for the device's answer, in ms. */
+  readonly syncCallTimeoutMs: number;
   readonly bus: { readonly kind: 'memory' } | KafkaConfig;
   readonly store: { readonly kind: 'embedded' } | { readonly kind: 'mongo'; readonly uri: string };
   readonly sessions: { readonly kind: 'memory' } | { readonly kind: 'redis'; readonly url: string };
@@ -104,6 +106,7 @@ const envSchema = z.object({
     .optional(),
   NIDUS_SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   NIDUS_GATEWAY_HEARTBEAT_MS: positiveInt.default(10_000),
+  SHADOW_SYNC_TIMEOUT_MS: positiveInt.max(600_000).default(20_000),
   NIDUS_BUS: z.enum(['memory', 'kafka']).default('memory'),
   NIDUS_STORE: z.enum(['embedded', 'mongo']).default('embedded'),
   NIDUS_SESSIONS: z.enum(['memory', 'redis']).default('memory'),
@@ -226,6 +229,7 @@ export function loadConfig(env: Env, options: LoadOptions): PlatformConfig {
     metricsPort: e.METRICS_PORT,
     shutdownTimeoutMs: e.NIDUS_SHUTDOWN_TIMEOUT_MS,
     gatewayHeartbeatMs: e.NIDUS_GATEWAY_HEARTBEAT_MS,
+    syncCallTimeoutMs: e.SHADOW_SYNC_TIMEOUT_MS,
     bus:
       e.NIDUS_BUS === 'kafka'
         ? {

@@ -4,5 +4,6 @@ export {
   createMetricsRegistry,
   deviceGatewayMetrics,
   httpRequestMetrics,
+  syncCallMetrics,
 } from './metrics';
 export type { Registry as MetricsRegistry } from 'prom-client';

@@ -91,6 +91,17 @@ export function deviceGatewayMetrics(registry: Registry) {
           registers: [registry],
         }),
     ),
+    downlinks: getOrCreate(
+      registry,
+      'nidus_gateway_downlinks_total',
+      () =>
+        new Counter({
+          name: 'nidus_gateway_downlinks_total',
+          help: 'Requests for devices taken from the bus, by protocol, kind and outcome (sent, not-connected, expired)',
+          labelNames: ['protocol', 'kind', 'outcome'],
+          registers: [registry],
+        }),
+    ),
     publishSeconds: getOrCreate(
       registry,
       'nidus_gateway_bus_publish_seconds',
@@ -106,3 +117,32 @@ export function deviceGatewayMetrics(registry: Registry) {
   };
 }
 export type DeviceGatewayMetrics = ReturnType<typeof deviceGatewayMetrics>;
+
+/** Synchronous commands, property sets and gets (spec 03 §5.3), and the device answers that end them. */
+export function syncCallMetrics(registry: Registry) {
+  return {
+    calls: getOrCreate(
+      registry,
+      'nidus_sync_calls_total',
+      () =>
+        new Counter({
+          name: 'nidus_sync_calls_total',
+          help: 'Synchronous requests to devices, by kind and outcome (answered, timeout, offline)',
+          labelNames: ['kind', 'outcome'],
+          registers: [registry],
+        }),
+    ),
+    answers: getOrCreate(
+      registry,
+      'nidus_sync_call_answers_total',
+      () =>
+        new Counter({
+          name: 'nidus_sync_call_answers_total',
+          help: 'Device answers to synchronous requests, by kind and outcome (completed, unknown: late, duplicate or never asked; mismatched: another device)',
+          labelNames: ['kind', 'outcome'],
+          registers: [registry],
+        }),
+    ),
+  };
+}
+export type SyncCallMetrics = ReturnType<typeof syncCallMetrics>;

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { IotdaHttpModule } from '@nidus/platform-iotda-http';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
+import { DownlinkConsumer } from './downlink.consumer';
 import { MqttBrokerService } from './mqtt-broker.service';
 import { MQTT_GATEWAY_PARTS, makeMqttGatewayParts } from './mqtt-gateway.parts';
 import { MqttListenersService } from './mqtt-listeners.service';
@@ -18,6 +19,7 @@ import { RegistryChangesConsumer } from './registry-changes.consumer';
     MqttBrokerService,
     MqttListenersService,
     RegistryChangesConsumer,
+    DownlinkConsumer,
   ],
 })
 export class MqttGatewayModule {}

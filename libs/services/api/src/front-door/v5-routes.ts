@@ -22,6 +22,9 @@ export const v5Owners: Readonly<Record<string, ServiceName>> = {
   reset_device_secret: 'device-registry',
   freeze_device: 'device-registry',
   unfreeze_device: 'device-registry',
+  create_command: 'shadow',
+  update_properties: 'shadow',
+  list_properties: 'shadow',
 };
 
 export interface V5Route {

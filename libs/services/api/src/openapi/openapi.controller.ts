@@ -6,7 +6,8 @@ import { v5Owners } from '../front-door/v5-routes';
 
 /**
  * The OpenAPI 3.1 document of the implemented v5 operations (issue 3): each owning service describes its own
- * operations from the schemas that validate them; the api merges them with its conventions (ADR 0006).
+ * operations from the schemas that validate them; the api merges them with its conventions (ADR 0006). A service that
+ * does not answer leaves its operations out, and `info.x-nidus-unavailable` names it.
  */
 @Controller()
 export class OpenApiController {
@@ -15,10 +16,20 @@ export class OpenApiController {
   @Get('openapi.json')
   async document() {
     const services = [...new Set(Object.values(v5Owners))];
-    const fragments = await Promise.all(services.map((s) => this.pathsOf(s)));
+    const unavailable: ServiceName[] = [];
+    const fragments = await Promise.all(
+      services.map((s) =>
+        this.pathsOf(s).catch((error: unknown) => {
+          this.runtime.logger.warn({ err: error, service: s }, 'OpenAPI paths of a service unavailable');
+          unavailable.push(s);
+          return {};
+        }),
+      ),
+    );
     return {
       openapi: '3.1.0',
       info: {
+        ...(unavailable.length > 0 ? { 'x-nidus-unavailable': unavailable.sort() } : {}),
         title: 'Nidus application API (IoTDA v5 compatible)',
         version: '5',
         description:

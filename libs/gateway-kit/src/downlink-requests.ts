@@ -1,0 +1,17 @@
+import type { DownlinkRequestKind, DownlinkRequested } from '@nidus/contracts';
+import { downlinkTopics } from '@nidus/protocol-iotda-mqtt';
+import type { Downlink } from './uplink-event';
+
+const topicOf: Record<DownlinkRequestKind, (deviceId: string, requestId: string) => string> = {
+  command: downlinkTopics.command,
+  'properties-set': downlinkTopics.propertiesSet,
+  'properties-get': downlinkTopics.propertiesGet,
+};
+
+/** The message a request for a device becomes: its body on the kind's `request_id` topic (spec 01 §4.7.3–§4.9). */
+export function requestDownlink(request: DownlinkRequested): Downlink {
+  return {
+    topic: topicOf[request.kind](request.device_id, request.request_id),
+    payload: Buffer.from(JSON.stringify(request.body)),
+  };
+}

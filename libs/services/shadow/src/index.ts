@@ -1,0 +1,1 @@
+export { createShadow } from './shadow.bootstrap';

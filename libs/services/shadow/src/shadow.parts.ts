@@ -1,0 +1,36 @@
+import { DeviceDirectory } from '@nidus/gateway-kit';
+import { InternalClient } from '@nidus/platform-iotda-http';
+import type { ServiceRuntime } from '@nidus/platform-runtime';
+import { DevicePresence } from './device-presence/device-presence';
+import { PendingRequests } from './sync-calls/pending-requests';
+
+/** The consumer group of the shadow service on every topic it consumes. */
+export const shadowGroup = 'shadow';
+
+/** What the shadow service's slices share, made once per service instance. */
+export interface ShadowParts {
+  readonly client: InternalClient;
+  /** Devices and products as the registry knows them (cached briefly: a changed model applies within seconds). */
+  readonly directory: DeviceDirectory;
+  readonly presence: DevicePresence;
+  readonly pending: PendingRequests;
+}
+
+export const SHADOW_PARTS = Symbol('SHADOW_PARTS');
+
+export async function makeShadowParts(runtime: ServiceRuntime): Promise<ShadowParts> {
+  const client = new InternalClient(runtime);
+  const directory = new DeviceDirectory(client, () => runtime.clock.now(), { ttlMs: 5_000 });
+  const store = await runtime.sessions();
+  const presence = new DevicePresence(store, runtime.logger);
+  await presence.start(runtime.bus, shadowGroup);
+  const pending = new PendingRequests(store, runtime.config.instanceId, runtime.logger);
+  await pending.start();
+  return { client, directory, presence, pending };
+}
+
+export async function closeShadowParts(parts: ShadowParts): Promise<void> {
+  await parts.presence.close();
+  await parts.pending.close();
+  parts.client.close();
+}

@@ -1,0 +1,38 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { deviceDownlinkRespondedV1 } from '@nidus/contracts';
+import type { Subscription } from '@nidus/messaging-core';
+import { syncCallMetrics } from '@nidus/platform-observability';
+import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
+import { SHADOW_PARTS, type ShadowParts, shadowGroup } from '../shadow.parts';
+
+/** Device answers to commands and property sets and gets, from the bus to the pending request they end. */
+@Injectable()
+export class DownlinkResponsesConsumer implements OnApplicationBootstrap, OnModuleDestroy {
+  private subscription: Subscription | undefined;
+
+  constructor(
+    @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
+    @Inject(SHADOW_PARTS) private readonly parts: ShadowParts,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const metrics = syncCallMetrics(this.runtime.metrics);
+    this.subscription = await this.runtime.bus.subscribe({
+      topic: deviceDownlinkRespondedV1,
+      group: shadowGroup,
+      handler: async ({ data }) => {
+        const outcome = await this.parts.pending.answer(data);
+        metrics.answers.inc({ kind: data.kind, outcome });
+        if (outcome !== 'completed')
+          this.runtime.logger.warn(
+            { deviceId: data.gateway_id, kind: data.kind, requestId: data.request_id, outcome },
+            'device answer completes no request',
+          );
+      },
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.subscription?.close();
+  }
+}
