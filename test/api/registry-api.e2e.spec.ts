@@ -257,7 +257,7 @@ describe.each([
       ['unknown device', () => api('GET', '/devices/nobody'), 404, 'IOTDA.014000'],
       ['unknown product', () => api('GET', '/products/nothing'), 404, 'IOTDA.904001'],
       ['product with devices', () => api('DELETE', `/products/${pid}`), 409, 'IOTDA.909003'],
-      ['known, not implemented', () => api('GET', `/devices/${pid}_n1/shadow`), 501, 'IOTDA.900501'],
+      ['known, not implemented', () => api('GET', '/device-group'), 501, 'IOTDA.900501'],
       ['unknown operation', () => api('GET', '/teleporters'), 404, 'IOTDA.904000'],
       ['no credentials', () => curlRequest<Answer>('GET', `${v5}/devices`), 401, 'APIGW.0301'],
       ['bad token', () => api('GET', '/devices', undefined, 'not-a-token-at-all'), 401, 'APIGW.0301'],
@@ -374,7 +374,14 @@ describe.each([
       .flatMap((item) => Object.values(item).map((op) => op.operationId))
       .sort();
     // This distributed deployment runs no shadow service: its operations are left out, and named unavailable.
-    const shadow = ['create_command', 'update_properties', 'list_properties'];
+    const shadow = [
+      'show_device_shadow',
+      'update_device_shadow_desired_data',
+      'delete_device_shadow',
+      'create_command',
+      'update_properties',
+      'list_properties',
+    ];
     expect(doc.json.info['x-nidus-unavailable']).toEqual(shape === 'embedded' ? undefined : ['shadow']);
     expect(operations).toEqual(
       [

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { MqttClient } from 'mqtt';
+import { type MqttClient, connect } from 'mqtt';
 import { NidusProcess, distributedEnv, freePort, tempDataDir } from '../support/nidus-process';
 import { answerRequests, valveProduct, whenOnline } from '../shadow/answering-device';
-import { V5Project, connectDevice, silentDevice } from './device-clients';
+import { V5Project, connectDevice, iotdaLogin, nextMessage, silentDevice } from './device-clients';
 
 // MQTT device access (issue 4) and downlink (issue 5) in the distributed shape: api, device-registry, two shadow and
 // two mqtt-gateway instances, each its own process, over Apache Kafka, FerretDB and Redis as tools/infra/infra.sh
@@ -227,5 +227,35 @@ describe('synchronous calls through Kafka, two shadow and two gateway instances'
       v5.request<{ error_code: string }>('POST', `/devices/${a}/commands`, { paras: { x: 1 } }),
     );
     expect({ status, code: json.error_code }).toEqual({ status: 408, code: 'IOTDA.908001' });
+  });
+});
+
+describe('device shadow through Kafka', () => {
+  it('delivers desired values to a device that connects to the other gateway, and keeps what it reports', async () => {
+    const id = await v5.addDevice(valve, 'dist-shadow', secret);
+    const put = await v5.request('PUT', `/devices/${id}/shadow`, {
+      shadow: [{ service_id: 'Valve', desired: { opening: 55 } }],
+    });
+    expect(put.status).toBe(200);
+    const client = connect(url(1), { ...iotdaLogin(id, secret), protocolVersion: 4, reconnectPeriod: 0 });
+    try {
+      const set = nextMessage(client, (t) => t.startsWith(`$oc/devices/${id}/sys/properties/set/`));
+      expect((await set).json).toEqual({ services: [{ service_id: 'Valve', properties: { opening: 55 } }] });
+      await client.publishAsync(
+        `$oc/devices/${id}/sys/properties/report`,
+        JSON.stringify({ services: [{ service_id: 'Valve', properties: { opening: 55 } }] }),
+        { qos: 1 },
+      );
+      for (let i = 0; ; i++) {
+        const { json } = await v5.request<{
+          shadow: { reported: { properties: Record<string, unknown> } }[];
+        }>('GET', `/devices/${id}/shadow`);
+        if (json.shadow[0]?.reported.properties['opening'] === 55) break;
+        if (i >= 100) throw new Error(`shadow never converged: ${JSON.stringify(json)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      client.end(true);
+    }
   });
 });

@@ -70,6 +70,7 @@ describe('distributed shape', () => {
       'mqtt-gateway.bus',
       'mqtt-gateway.sessions',
       'shadow.bus',
+      'shadow.documents',
       'shadow.sessions',
     ]);
     expect(await p.stop()).toBe(0);

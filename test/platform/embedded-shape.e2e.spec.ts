@@ -43,6 +43,7 @@ describe('embedded shape', () => {
         'mqtt-gateway.bus': { ok: true, detail: 'journaled' },
         'mqtt-gateway.sessions': { ok: true, detail: 'in-process' },
         'shadow.bus': { ok: true, detail: 'journaled' },
+        'shadow.documents': sqlite('shadow'),
         'shadow.sessions': { ok: true, detail: 'in-process' },
         'api.bus': { ok: true, detail: 'journaled' },
         'api.documents': sqlite('api'),

@@ -1,4 +1,6 @@
 import type { MqttClient } from 'mqtt';
+import { V5Project } from '../mqtt/device-clients';
+import { NidusProcess, freePort, tempDataDir } from '../support/nidus-process';
 
 /** The valve product of the downlink e2e tests: a writable and a read-only property, and a command. */
 export const valveProduct = {
@@ -76,4 +78,20 @@ export async function whenOnline<T>(call: () => Promise<{ status: number; json: 
     if (result.status !== 409 || i >= 100) return result;
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** The embedded platform the downlink e2e tests drive: MQTT on a free port, the valve product created. */
+export async function startValvePlatform(env: Record<string, string> = {}) {
+  const dataDir = tempDataDir();
+  const [httpPort, mqttPort] = [await freePort(), await freePort()];
+  const platform = NidusProcess.start('platform', {
+    NIDUS_DATA_DIR: dataDir,
+    API_HTTP_PORT: String(httpPort),
+    METRICS_PORT: '0',
+    MQTT_PORT: String(mqttPort),
+    ...env,
+  });
+  await platform.up();
+  const v5 = V5Project.fromDataDir(`http://127.0.0.1:${httpPort}`, dataDir);
+  return { platform, v5, product: await v5.addProduct(valveProduct), url: `mqtt://127.0.0.1:${mqttPort}` };
 }

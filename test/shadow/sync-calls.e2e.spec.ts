@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
-import { NidusProcess, freePort, tempDataDir } from '../support/nidus-process';
-import { V5Project, connectDevice } from '../mqtt/device-clients';
-import { type Seen, answerRequests, valveProduct, whenOnline } from './answering-device';
+import type { NidusProcess } from '../support/nidus-process';
+import { type V5Project, connectDevice } from '../mqtt/device-clients';
+import { type Seen, answerRequests, startValvePlatform, whenOnline } from './answering-device';
 
 // Synchronous commands, property sets and gets (issue 5; spec 03 §5.3, spec 05 §3.5.1, §3.6) in the embedded shape:
 // the v5 API driven with curl, an MQTT.js device that answers on the response topics without subscribing.
@@ -14,19 +14,7 @@ let url: string;
 const clients: MqttClient[] = [];
 
 beforeAll(async () => {
-  const dataDir = tempDataDir();
-  const [httpPort, mqttPort] = [await freePort(), await freePort()];
-  platform = NidusProcess.start('platform', {
-    NIDUS_DATA_DIR: dataDir,
-    API_HTTP_PORT: String(httpPort),
-    METRICS_PORT: '0',
-    MQTT_PORT: String(mqttPort),
-    SHADOW_SYNC_TIMEOUT_MS: '1500',
-  });
-  await platform.up();
-  v5 = V5Project.fromDataDir(`http://127.0.0.1:${httpPort}`, dataDir);
-  product = await v5.addProduct(valveProduct);
-  url = `mqtt://127.0.0.1:${mqttPort}`;
+  ({ platform, v5, product, url } = await startValvePlatform({ SHADOW_SYNC_TIMEOUT_MS: '1500' }));
 }, 120_000);
 
 afterEach(() => clients.splice(0).forEach((c) => c.end(true)));

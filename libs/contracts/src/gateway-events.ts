@@ -21,14 +21,18 @@ export type GatewayInstanceAlive = z.infer<typeof gatewayInstanceAliveSchema>;
 export const downlinkRequestKinds = ['command', 'properties-set', 'properties-get'] as const;
 export type DownlinkRequestKind = (typeof downlinkRequestKinds)[number];
 
+/** Every `request_id` downlink: the requests, and the platform's answer to a device's shadow get (spec 01 §4.7.5). */
+export const downlinkKinds = [...downlinkRequestKinds, 'shadow-get-response'] as const;
+export type DownlinkKind = (typeof downlinkKinds)[number];
+
 /**
- * A request for one device, sent to the gateway instance that holds its connection: the gateway publishes `body` on
- * the kind's `request_id` topic (spec 01 §4.7.3, §4.7.4, §4.9) unless `expire_time` has passed (the caller no longer
- * waits: a late command must not run). The device's answer comes back on `iot.device.downlink-responded.v1`.
+ * A `request_id` message for one device, sent to the gateway instance that holds its connection: the gateway publishes
+ * `body` on the kind's topic (spec 01 §4.7.3–§4.7.5, §4.9) unless `expire_time` has passed (the caller no longer waits:
+ * a late command must not run). A device's answer to a request comes back on `iot.device.downlink-responded.v1`.
  */
 export const downlinkRequestedSchema = z.object({
   device_id: z.string(),
-  kind: z.enum(downlinkRequestKinds),
+  kind: z.enum(downlinkKinds),
   request_id: z.string(),
   body: z.record(z.string(), z.unknown()),
   /** RFC 3339. */

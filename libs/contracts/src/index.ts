@@ -55,10 +55,12 @@ export {
   shadowRequestedSchema,
 } from './device-events';
 export {
+  type DownlinkKind,
   type DownlinkRequestKind,
   type DownlinkRequested,
   type GatewayInstanceAlive,
   deploymentTenant,
+  downlinkKinds,
   downlinkRequestKinds,
   downlinkRequestedSchema,
   gatewayInstanceAliveSchema,

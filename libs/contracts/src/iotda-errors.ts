@@ -56,6 +56,20 @@ export const iotdaErrors = {
     'IOTDA.000006',
     'Invalid input data. Sub-devices can be nested at most two levels deep.',
   ),
+  SHADOW_INVALID_KEY: e(
+    400,
+    'IOTDA.000006',
+    "Invalid input data. Shadow keys must not contain '.', '$' or NUL.",
+  ),
+  SHADOW_UNKNOWN_SERVICE: e(
+    400,
+    'IOTDA.000006',
+    'Invalid input data. The service is not in the product model.',
+  ),
+  SHADOW_UNKNOWN_PROPERTY: e(400, 'IOTDA.000006', 'Invalid input data. The property is not in the service.'),
+  SHADOW_PROPERTY_NOT_WRITABLE: e(400, 'IOTDA.000006', 'Invalid input data. The property is not writable.'),
+  SHADOW_VALUE_INVALID: e(400, 'IOTDA.000006', 'Invalid input data. The value does not fit the property.'),
+  SHADOW_TOO_LARGE: e(400, 'IOTDA.000006', 'Invalid input data. A service shadow is at most 64 KiB.'),
   // 401 / 403 — who is asking (spec 05 §1.6.3)
   UNAUTHENTICATED: e(401, 'APIGW.0301', 'Incorrect IAM authentication information.'),
   INVALID_TOKEN: e(403, 'IOTDA.000004', 'Invalid access token.'),
@@ -81,6 +95,7 @@ export const iotdaErrors = {
   DEVICE_NOT_FROZEN: e(409, 'IOTDA.909008', 'The device is not frozen.'),
   RESOURCE_SPACE_NAME_EXISTS: e(409, 'IOTDA.909009', 'A resource space with this name already exists.'),
   RESOURCE_SPACE_NOT_EMPTY: e(409, 'IOTDA.909010', 'The resource space still has products or devices.'),
+  SHADOW_VERSION_CONFLICT: e(409, 'IOTDA.909011', 'The shadow changed since the version given.'),
   // 429 / 5xx
   RATE_LIMITED: e(429, 'IOTDA.021101', 'Request reached the maximum rate limit.'),
   TENANT_RATE_LIMITED: e(429, 'IOTDA.021102', 'Request reached the upper limit of the tenant.'),

@@ -138,7 +138,7 @@ export function syncCallMetrics(registry: Registry) {
       () =>
         new Counter({
           name: 'nidus_sync_call_answers_total',
-          help: 'Device answers to synchronous requests, by kind and outcome (completed, unknown: late, duplicate or never asked; mismatched: another device)',
+          help: 'Device answers to synchronous requests, by kind and outcome (completed; unknown: late, duplicate or never asked; mismatched: another device; shadow-delivery: an answer to a delivery of desired values)',
           labelNames: ['kind', 'outcome'],
           registers: [registry],
         }),

@@ -3,6 +3,9 @@ import { IotdaHttpModule, openApiPaths } from '@nidus/platform-iotda-http';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
 import { shadowOperations } from './shadow.openapi';
 import { SHADOW_PARTS, type ShadowParts, closeShadowParts, makeShadowParts } from './shadow.parts';
+import { DeviceEventsConsumer } from './shadows/device-events.consumer';
+import { ShadowController } from './shadows/shadow.controller';
+import { ShadowService } from './shadows/shadow.service';
 import { DownlinkResponsesConsumer } from './sync-calls/downlink-responses.consumer';
 import { SyncCallsController } from './sync-calls/sync-calls.controller';
 import { SyncCallsService } from './sync-calls/sync-calls.service';
@@ -26,10 +29,13 @@ class ShadowPartsCloser implements OnApplicationShutdown {
   }
 }
 
-/** Root module of the shadow service: synchronous commands and property set/get (spec 03 §5.3, spec 05 §3.5–§3.6). */
+/**
+ * Root module of the shadow service: device shadows (spec 02 §4), synchronous commands and property set/get
+ * (spec 03 §5.3, spec 05 §3.4–§3.6).
+ */
 @Module({
   imports: [IotdaHttpModule],
-  controllers: [SyncCallsController, OpenApiController],
+  controllers: [ShadowController, SyncCallsController, OpenApiController],
   providers: [
     {
       provide: SHADOW_PARTS,
@@ -37,7 +43,9 @@ class ShadowPartsCloser implements OnApplicationShutdown {
       inject: [SERVICE_RUNTIME],
     },
     ShadowPartsCloser,
+    ShadowService,
     SyncCallsService,
+    DeviceEventsConsumer,
     DownlinkResponsesConsumer,
   ],
 })

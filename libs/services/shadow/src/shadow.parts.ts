@@ -2,10 +2,14 @@ import { DeviceDirectory } from '@nidus/gateway-kit';
 import { InternalClient } from '@nidus/platform-iotda-http';
 import type { ServiceRuntime } from '@nidus/platform-runtime';
 import { DevicePresence } from './device-presence/device-presence';
+import { type ShadowStore, openShadowStore } from './shadows/shadow.store';
 import { PendingRequests } from './sync-calls/pending-requests';
 
 /** The consumer group of the shadow service on every topic it consumes. */
 export const shadowGroup = 'shadow';
+
+/** The request ids of the property sets that deliver desired values: their answers complete no call. */
+export const shadowDeliveryPrefix = 'shadow-';
 
 /** What the shadow service's slices share, made once per service instance. */
 export interface ShadowParts {
@@ -14,6 +18,7 @@ export interface ShadowParts {
   readonly directory: DeviceDirectory;
   readonly presence: DevicePresence;
   readonly pending: PendingRequests;
+  readonly store: ShadowStore;
 }
 
 export const SHADOW_PARTS = Symbol('SHADOW_PARTS');
@@ -22,15 +27,13 @@ export async function makeShadowParts(runtime: ServiceRuntime): Promise<ShadowPa
   const client = new InternalClient(runtime);
   const directory = new DeviceDirectory(client, () => runtime.clock.now(), { ttlMs: 5_000 });
   const store = await runtime.sessions();
-  const presence = new DevicePresence(store, runtime.logger);
-  await presence.start(runtime.bus, shadowGroup);
+  const presence = new DevicePresence(store);
   const pending = new PendingRequests(store, runtime.config.instanceId, runtime.logger);
   await pending.start();
-  return { client, directory, presence, pending };
+  return { client, directory, presence, pending, store: await openShadowStore(await runtime.documents()) };
 }
 
 export async function closeShadowParts(parts: ShadowParts): Promise<void> {
-  await parts.presence.close();
   await parts.pending.close();
   parts.client.close();
 }

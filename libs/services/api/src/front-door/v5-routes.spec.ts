@@ -26,8 +26,12 @@ describe('V5Router', () => {
     });
   });
 
-  it('tells a known but unimplemented operation from an unknown one', () => {
-    expect(router.match('GET', '/devices/d-1/shadow')).toEqual({ operation: 'show_device_shadow' });
+  it('tells an implemented and a known but unimplemented operation from an unknown one', () => {
+    expect(router.match('GET', '/devices/d-1/shadow')).toEqual({
+      operation: 'show_device_shadow',
+      owner: 'shadow',
+    });
+    expect(router.match('GET', '/device-group')).toEqual({ operation: 'list_device_groups' });
     expect(router.match('POST', '/search/query-devices')).toEqual({ operation: 'search_devices' });
     expect(router.match('GET', '/devices/d-1/teleport')).toBeUndefined();
     expect(router.match('PATCH', '/devices')).toBeUndefined();

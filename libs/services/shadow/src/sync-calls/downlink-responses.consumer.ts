@@ -3,9 +3,12 @@ import { deviceDownlinkRespondedV1 } from '@nidus/contracts';
 import type { Subscription } from '@nidus/messaging-core';
 import { syncCallMetrics } from '@nidus/platform-observability';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
-import { SHADOW_PARTS, type ShadowParts, shadowGroup } from '../shadow.parts';
+import { SHADOW_PARTS, type ShadowParts, shadowDeliveryPrefix, shadowGroup } from '../shadow.parts';
 
-/** Device answers to commands and property sets and gets, from the bus to the pending request they end. */
+/**
+ * Device answers to commands and property sets and gets, from the bus to the pending request they end. The answer to
+ * a delivery of desired values ends nothing: the device's next report confirms the values (spec 02 §4.4).
+ */
 @Injectable()
 export class DownlinkResponsesConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private subscription: Subscription | undefined;
@@ -21,6 +24,15 @@ export class DownlinkResponsesConsumer implements OnApplicationBootstrap, OnModu
       topic: deviceDownlinkRespondedV1,
       group: shadowGroup,
       handler: async ({ data }) => {
+        if (data.request_id.startsWith(shadowDeliveryPrefix)) {
+          metrics.answers.inc({ kind: data.kind, outcome: 'shadow-delivery' });
+          if (data.body['result_code'] !== undefined && data.body['result_code'] !== 0)
+            this.runtime.logger.info(
+              { deviceId: data.device_id, body: data.body },
+              'device refused desired values; they stay pending',
+            );
+          return;
+        }
         const outcome = await this.parts.pending.answer(data);
         metrics.answers.inc({ kind: data.kind, outcome });
         if (outcome !== 'completed')

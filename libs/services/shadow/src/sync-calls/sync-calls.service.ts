@@ -1,15 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  type DeviceAccess,
-  type DownlinkRequestKind,
-  createEvent,
-  gatewayDownlinkTopic,
-} from '@nidus/contracts';
-import { type ModelIndex, modelIndexOf } from '@nidus/gateway-kit';
+import { type DownlinkRequestKind, gatewayDownlinkTopic } from '@nidus/contracts';
+import type { ModelIndex } from '@nidus/gateway-kit';
 import { syncCallMetrics } from '@nidus/platform-observability';
 import { IotdaApiError } from '@nidus/platform-iotda-http';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
+import { connectedDeviceOf, modelOf, publishDownlink, requireDevice, unavailable } from '../downlinks';
 import { SHADOW_PARTS, type ShadowParts } from '../shadow.parts';
 
 export interface SyncAnswer {
@@ -38,11 +34,9 @@ export class SyncCallsService {
   }
 
   async call(project: string, deviceId: string, what: SyncCall): Promise<SyncAnswer> {
-    const access = await this.deviceOf(project, deviceId);
-    const product = await this.parts.directory.product(access).catch(unavailable);
-    if (!product) throw new IotdaApiError('PRODUCT_NOT_FOUND', `Product ${access.product_id}.`);
-    const { kind, body } = what(modelIndexOf(product));
-    const target = access.direct ? access.device_id : access.gateway_id;
+    const access = await requireDevice(this.parts.directory, project, deviceId);
+    const { kind, body } = what(await modelOf(this.parts.directory, access));
+    const target = connectedDeviceOf(access);
     const holder = await this.parts.presence.holderOf(target).catch(unavailable);
     const topic = holder === undefined ? undefined : gatewayDownlinkTopic(holder);
     if (!topic) {
@@ -50,47 +44,15 @@ export class SyncCallsService {
       throw new IotdaApiError('DEVICE_OFFLINE', `Device ${target}.`);
     }
     const requestId = randomUUID();
-    const timeoutMs = this.runtime.config.syncCallTimeoutMs;
-    const { answer } = await this.parts.pending
-      .register(requestId, target, kind, timeoutMs)
-      .catch(unavailable);
-    const now = this.runtime.clock.now();
-    await this.runtime.bus
-      .publish(topic, [
-        createEvent({
-          type: topic.type,
-          source: 'nidus/shadow',
-          subject: target,
-          tenant: project,
-          appid: access.app_id,
-          data: {
-            device_id: target,
-            kind,
-            request_id: requestId,
-            body: access.direct ? body : { object_device_id: access.device_id, ...body },
-            expire_time: new Date(now + timeoutMs).toISOString(),
-          },
-        }),
-      ])
-      .catch(unavailable);
+    const ttlMs = this.runtime.config.syncCallTimeoutMs;
+    const { answer } = await this.parts.pending.register(requestId, target, kind, ttlMs).catch(unavailable);
+    await publishDownlink(this.runtime, topic, access, { kind, requestId, body, ttlMs }).catch(unavailable);
     const response = await answer;
     if (response === undefined) {
       this.metrics.calls.inc({ kind, outcome: 'timeout' });
-      throw new IotdaApiError('REQUEST_TIMEOUT', `No answer from device ${target} in ${timeoutMs} ms.`);
+      throw new IotdaApiError('REQUEST_TIMEOUT', `No answer from device ${target} in ${ttlMs} ms.`);
     }
     this.metrics.calls.inc({ kind, outcome: 'answered' });
     return { requestId, response };
   }
-
-  private async deviceOf(project: string, deviceId: string): Promise<DeviceAccess> {
-    const access = await this.parts.directory.device(deviceId).catch(unavailable);
-    if (!access || access.project_id !== project)
-      throw new IotdaApiError('DEVICE_NOT_FOUND', `Device ${deviceId}.`);
-    return access;
-  }
-}
-
-/** A port or the registry could not be reached: 503, not a 500 (the request itself was fine). */
-function unavailable(error: unknown): never {
-  throw new IotdaApiError('SERVICE_UNAVAILABLE', (error as Error).message);
 }

@@ -1,0 +1,65 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import {
+  deviceLifecycleChangedV1,
+  devicePropertyReportedV1,
+  deviceShadowRequestedV1,
+  deviceStatusChangedV1,
+} from '@nidus/contracts';
+import type { Subscription } from '@nidus/messaging-core';
+import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
+import { SHADOW_PARTS, type ShadowParts, shadowGroup } from '../shadow.parts';
+import { ShadowService } from './shadow.service';
+
+/**
+ * What the shadow service learns from devices: where each one is online (status events, ADR 0010), what it reports
+ * (into the reported sections), its shadow gets, and its deletion.
+ */
+@Injectable()
+export class DeviceEventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly subscriptions: Subscription[] = [];
+
+  constructor(
+    @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
+    @Inject(SHADOW_PARTS) private readonly parts: ShadowParts,
+    private readonly shadows: ShadowService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { bus } = this.runtime;
+    const group = shadowGroup;
+    this.subscriptions.push(
+      await bus.subscribe({
+        topic: deviceStatusChangedV1,
+        group,
+        handler: async (event) => {
+          const deviceId = event.data.notify_data.header.device_id;
+          const { status } = event.data.notify_data.body;
+          await this.parts.presence.apply(deviceId, status, event.source);
+          if (status === 'ONLINE') await this.shadows.deviceOnline(event.tenant, deviceId);
+        },
+      }),
+      await bus.subscribe({
+        topic: devicePropertyReportedV1,
+        group,
+        handler: async (event) => this.shadows.noteReported(event),
+      }),
+      await bus.subscribe({
+        topic: deviceShadowRequestedV1,
+        group,
+        handler: (event) => this.shadows.answerDeviceGet(event),
+      }),
+      await bus.subscribe({
+        topic: deviceLifecycleChangedV1,
+        group,
+        handler: async ({ tenant, data }) => {
+          if (data.event === 'delete')
+            await this.shadows.deviceDeleted(tenant, data.notify_data.header.device_id);
+        },
+      }),
+    );
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all(this.subscriptions.splice(0).map((s) => s.close()));
+  }
+}
