@@ -379,8 +379,17 @@ describe.each([
       'update_device_shadow_desired_data',
       'delete_device_shadow',
       'create_command',
+      'create_async_command',
+      'show_async_device_command',
+      'list_async_commands',
+      'list_async_history_commands',
+      'count_async_history_commands',
       'update_properties',
       'list_properties',
+      'create_message',
+      'list_device_messages',
+      'show_device_message',
+      'delete_device_message',
     ];
     expect(doc.json.info['x-nidus-unavailable']).toEqual(shape === 'embedded' ? undefined : ['shadow']);
     expect(operations).toEqual(

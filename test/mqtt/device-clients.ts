@@ -122,6 +122,17 @@ export class V5Project {
     return (await this.request<DeviceView>('GET', `/devices/${deviceId}`)).json;
   }
 
+  /** Polls `GET path` (bounded: 15 s) until its answer satisfies `check`: what devices do arrives asynchronously. */
+  async until<T>(path: string, check: (answer: T) => boolean): Promise<T> {
+    let last: T | undefined;
+    for (let i = 0; i < 150; i++) {
+      last = (await this.request<T>('GET', path)).json;
+      if (check(last)) return last;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`GET ${path} never matched: ${JSON.stringify(last)}`);
+  }
+
   /** Polls (bounded: 20 s) until the device satisfies `check`: status events arrive asynchronously. */
   async eventually(deviceId: string, check: (d: DeviceView) => boolean): Promise<DeviceView> {
     let last: DeviceView | undefined;

@@ -259,3 +259,58 @@ describe('device shadow through Kafka', () => {
     }
   });
 });
+
+describe('messages through Kafka', () => {
+  it('sends a message cached while the device was offline when it connects to a gateway, and shows it DELIVERED', async () => {
+    const id = await v5.addDevice(valve, 'dist-message', secret);
+    const created = await v5.request<{ result: { status: string } }>('POST', `/devices/${id}/messages`, {
+      message_id: 'dist-m1',
+      message: 'stored while offline',
+    });
+    expect({ status: created.status, result: created.json.result.status }).toEqual({
+      status: 201,
+      result: 'PENDING',
+    });
+    const client = connect(url(0), { ...iotdaLogin(id, secret), protocolVersion: 4, reconnectPeriod: 0 });
+    try {
+      const down = nextMessage(client, (t) => t === `$oc/devices/${id}/sys/messages/down`);
+      expect((await down).json).toEqual({ id: 'dist-m1', content: 'stored while offline' });
+      await v5.until<{ status: string }>(`/devices/${id}/messages/dist-m1`, (m) => m.status === 'DELIVERED');
+    } finally {
+      client.end(true);
+    }
+  });
+});
+
+describe('asynchronous commands through Kafka', () => {
+  it('sends the commands queued for an offline device in order when it connects to either gateway', async () => {
+    const id = await v5.addDevice(valve, 'dist-acmd', secret);
+    const commandIds: string[] = [];
+    for (const mode of ['MANUAL', 'AUTO']) {
+      const { status, json } = await v5.request<{ command_id: string; status: string }>(
+        'POST',
+        `/devices/${id}/async-commands`,
+        { service_id: 'Valve', command_name: 'SET_MODE', paras: { mode }, send_strategy: 'delay' },
+      );
+      expect({ status, command: json.status }).toEqual({ status: 200, command: 'PENDING' });
+      commandIds.push(json.command_id);
+    }
+    const client = connect(url(1), { ...iotdaLogin(id, secret), protocolVersion: 4, reconnectPeriod: 0 });
+    try {
+      const seen = answerRequests(client, id);
+      for (const commandId of commandIds)
+        for (let i = 0; ; i++) {
+          const { json } = await v5.request<{ status: string }>(
+            'GET',
+            `/devices/${id}/async-commands/${commandId}`,
+          );
+          if (json.status === 'SUCCESSFUL') break;
+          if (i >= 150) throw new Error(`command never SUCCESSFUL: ${JSON.stringify(json)}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      expect(seen.map((s) => (s.body['paras'] as { mode: string }).mode)).toEqual(['MANUAL', 'AUTO']);
+    } finally {
+      client.end(true);
+    }
+  });
+});

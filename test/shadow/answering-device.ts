@@ -81,17 +81,48 @@ export async function whenOnline<T>(call: () => Promise<{ status: number; json: 
 }
 
 /** The embedded platform the downlink e2e tests drive: MQTT on a free port, the valve product created. */
-export async function startValvePlatform(env: Record<string, string> = {}) {
+async function startValvePlatform(extra: Record<string, string> = {}) {
   const dataDir = tempDataDir();
   const [httpPort, mqttPort] = [await freePort(), await freePort()];
-  const platform = NidusProcess.start('platform', {
+  const env = {
     NIDUS_DATA_DIR: dataDir,
     API_HTTP_PORT: String(httpPort),
     METRICS_PORT: '0',
     MQTT_PORT: String(mqttPort),
-    ...env,
-  });
+    ...extra,
+  };
+  const platform = NidusProcess.start('platform', env);
   await platform.up();
   const v5 = V5Project.fromDataDir(`http://127.0.0.1:${httpPort}`, dataDir);
-  return { platform, v5, product: await v5.addProduct(valveProduct), url: `mqtt://127.0.0.1:${mqttPort}` };
+  return {
+    env,
+    platform,
+    v5,
+    product: await v5.addProduct(valveProduct),
+    url: `mqtt://127.0.0.1:${mqttPort}`,
+  };
+}
+
+/**
+ * Starts the valve platform for a spec file (stopped after it, exit code 0), ends its device clients after each test;
+ * `restart` stops it (SIGTERM, exit code 0) and starts it again on the same data directory and ports.
+ */
+export function useValvePlatform(env: Record<string, string> = {}) {
+  const nidus = { clients: [] as MqttClient[] } as Awaited<ReturnType<typeof startValvePlatform>> & {
+    clients: MqttClient[];
+    restart(): Promise<void>;
+  };
+  nidus.restart = async () => {
+    expect(await nidus.platform.stop()).toBe(0);
+    nidus.platform = NidusProcess.start('platform', nidus.env);
+    await nidus.platform.up();
+  };
+  beforeAll(async () => {
+    Object.assign(nidus, await startValvePlatform(env));
+  }, 120_000);
+  afterEach(() => nidus.clients.splice(0).forEach((c) => c.end(true)));
+  afterAll(async () => {
+    expect(await nidus.platform?.stop()).toBe(0);
+  });
+  return nidus;
 }

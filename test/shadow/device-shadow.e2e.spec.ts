@@ -1,27 +1,13 @@
 import { type MqttClient, connect } from 'mqtt';
-import type { NidusProcess } from '../support/nidus-process';
-import { type V5Project, connectDevice, iotdaLogin, nextMessage } from '../mqtt/device-clients';
-import { startValvePlatform } from './answering-device';
+import { connectDevice, iotdaLogin, nextMessage } from '../mqtt/device-clients';
+import { useValvePlatform } from './answering-device';
 
 // Device shadows (issue 5; spec 02 §4, spec 05 §3.4) in the embedded shape: desired values set with curl converge on
 // an MQTT.js device — delivered when it comes online, when it reports, and when they change while it is online —
 // until it reports them; the device reads its shadow on the shadow get topic.
 
 const secret = 'e2eSecret0123456789';
-let platform: NidusProcess;
-let v5: V5Project;
-let product: string;
-let url: string;
-const clients: MqttClient[] = [];
-
-beforeAll(async () => {
-  ({ platform, v5, product, url } = await startValvePlatform());
-}, 120_000);
-
-afterEach(() => clients.splice(0).forEach((c) => c.end(true)));
-afterAll(async () => {
-  expect(await platform?.stop()).toBe(0);
-});
+const nidus = useValvePlatform();
 
 interface Shadow {
   device_id: string;
@@ -44,21 +30,14 @@ async function report(client: MqttClient, id: string, properties: Record<string,
   );
 }
 
-/** Polls the shadow (bounded: 10 s) until it satisfies `check`. */
-async function shadowWhen(id: string, check: (s: Shadow) => boolean): Promise<Shadow> {
-  let last: Shadow | undefined;
-  for (let i = 0; i < 100; i++) {
-    last = (await v5.request<Shadow>('GET', `/devices/${id}/shadow`)).json;
-    if (check(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`shadow never matched: ${JSON.stringify(last)}`);
+function shadowWhen(id: string, check: (s: Shadow) => boolean): Promise<Shadow> {
+  return nidus.v5.until<Shadow>(`/devices/${id}/shadow`, check);
 }
 
 describe('desired values converge on the device', () => {
   it('keeps what is set for an offline device, delivers it on connect and on reports until one matches', async () => {
-    const id = await v5.addDevice(product, 'shadow-offline', secret);
-    const put = await v5.request<Shadow>('PUT', `/devices/${id}/shadow`, {
+    const id = await nidus.v5.addDevice(nidus.product, 'shadow-offline', secret);
+    const put = await nidus.v5.request<Shadow>('PUT', `/devices/${id}/shadow`, {
       shadow: [{ service_id: 'Valve', desired: { opening: '40' }, version: 0 }],
     });
     expect(put.status).toBe(200);
@@ -74,13 +53,13 @@ describe('desired values converge on the device', () => {
       ],
     });
     // Listening before the CONNECT goes out: the delivery may follow the CONNACK at once.
-    const client = connect(url, {
+    const client = connect(nidus.url, {
       ...iotdaLogin(id, secret),
       protocolVersion: 4,
       keepalive: 60,
       reconnectPeriod: 0,
     });
-    clients.push(client);
+    nidus.clients.push(client);
     const onConnect = propertySets(client, id);
     const first = await onConnect;
     expect(first.json).toEqual({ services: [{ service_id: 'Valve', properties: { opening: 40 } }] });
@@ -105,18 +84,18 @@ describe('desired values converge on the device', () => {
   });
 
   it('delivers a change to an online device at once, only what it reports differently', async () => {
-    const id = await v5.addDevice(product, 'shadow-online', secret);
-    const client = await connectDevice(url, id, secret);
-    clients.push(client);
+    const id = await nidus.v5.addDevice(nidus.product, 'shadow-online', secret);
+    const client = await connectDevice(nidus.url, id, secret);
+    nidus.clients.push(client);
     await report(client, id, { opening: 5 });
     await shadowWhen(id, (s) => s.shadow[0]?.reported.properties['opening'] === 5);
     const delivered = propertySets(client, id);
-    const put = await v5.request<Shadow>('PUT', `/devices/${id}/shadow`, {
+    const put = await nidus.v5.request<Shadow>('PUT', `/devices/${id}/shadow`, {
       shadow: [{ service_id: 'Valve', desired: { opening: 5 } }],
     });
     expect(put.status).toBe(200);
     // opening is already 5: the same value needs no delivery; a second key does.
-    const second = await v5.request<Shadow>('PUT', `/devices/${id}/shadow`, {
+    const second = await nidus.v5.request<Shadow>('PUT', `/devices/${id}/shadow`, {
       shadow: [{ service_id: 'Valve', desired: { opening: 70 } }],
     });
     expect(second.status).toBe(200);
@@ -128,12 +107,12 @@ describe('desired values converge on the device', () => {
 
 describe('the device reads its shadow', () => {
   it('answers a shadow get on the response topic with the same request id', async () => {
-    const id = await v5.addDevice(product, 'shadow-get', secret);
-    await v5.request('PUT', `/devices/${id}/shadow`, {
+    const id = await nidus.v5.addDevice(nidus.product, 'shadow-get', secret);
+    await nidus.v5.request('PUT', `/devices/${id}/shadow`, {
       shadow: [{ service_id: 'Valve', desired: { opening: 12 } }],
     });
-    const client = await connectDevice(url, id, secret);
-    clients.push(client);
+    const client = await connectDevice(nidus.url, id, secret);
+    nidus.clients.push(client);
     const answer = nextMessage(client, (t) => t.startsWith(`$oc/devices/${id}/sys/shadow/get/response/`));
     await client.publishAsync(
       `$oc/devices/${id}/sys/shadow/get/request_id=42`,
@@ -153,9 +132,9 @@ describe('the device reads its shadow', () => {
 
 describe('API errors', () => {
   it('refuses bad keys, unknown or read-only properties, bad values and a stale version', async () => {
-    const id = await v5.addDevice(product, 'shadow-errors', secret);
+    const id = await nidus.v5.addDevice(nidus.product, 'shadow-errors', secret);
     const put = (desired: Record<string, unknown>, version?: number) =>
-      v5.request<{ error_code: string; error_msg: string }>('PUT', `/devices/${id}/shadow`, {
+      nidus.v5.request<{ error_code: string; error_msg: string }>('PUT', `/devices/${id}/shadow`, {
         shadow: [{ service_id: 'Valve', desired, ...(version === undefined ? {} : { version }) }],
       });
     for (const [desired, text] of [
@@ -174,16 +153,16 @@ describe('API errors', () => {
       status: 409,
       code: 'IOTDA.909011',
     });
-    expect((await v5.request('GET', '/devices/nobody_here/shadow')).status).toBe(404);
+    expect((await nidus.v5.request('GET', '/devices/nobody_here/shadow')).status).toBe(404);
   });
 
   it('deletes shadow data', async () => {
-    const id = await v5.addDevice(product, 'shadow-delete', secret);
-    await v5.request('PUT', `/devices/${id}/shadow`, {
+    const id = await nidus.v5.addDevice(nidus.product, 'shadow-delete', secret);
+    await nidus.v5.request('PUT', `/devices/${id}/shadow`, {
       shadow: [{ service_id: 'Valve', desired: { opening: 3 } }],
     });
-    expect((await v5.request('DELETE', `/devices/${id}/shadow`)).status).toBe(204);
-    expect((await v5.request<Shadow>('GET', `/devices/${id}/shadow`)).json).toEqual({
+    expect((await nidus.v5.request('DELETE', `/devices/${id}/shadow`)).status).toBe(204);
+    expect((await nidus.v5.request<Shadow>('GET', `/devices/${id}/shadow`)).json).toEqual({
       device_id: id,
       shadow: [],
     });

@@ -1,31 +1,16 @@
-import type { MqttClient } from 'mqtt';
-import type { NidusProcess } from '../support/nidus-process';
-import { type V5Project, connectDevice } from '../mqtt/device-clients';
-import { type Seen, answerRequests, startValvePlatform, whenOnline } from './answering-device';
+import { connectDevice } from '../mqtt/device-clients';
+import { type Seen, answerRequests, useValvePlatform, whenOnline } from './answering-device';
 
 // Synchronous commands, property sets and gets (issue 5; spec 03 §5.3, spec 05 §3.5.1, §3.6) in the embedded shape:
 // the v5 API driven with curl, an MQTT.js device that answers on the response topics without subscribing.
 
 const secret = 'e2eSecret0123456789';
-let platform: NidusProcess;
-let v5: V5Project;
-let product: string;
-let url: string;
-const clients: MqttClient[] = [];
-
-beforeAll(async () => {
-  ({ platform, v5, product, url } = await startValvePlatform({ SHADOW_SYNC_TIMEOUT_MS: '1500' }));
-}, 120_000);
-
-afterEach(() => clients.splice(0).forEach((c) => c.end(true)));
-afterAll(async () => {
-  expect(await platform?.stop()).toBe(0);
-});
+const nidus = useValvePlatform({ SHADOW_SYNC_TIMEOUT_MS: '1500' });
 
 async function onlineDevice(node: string, answer = true): Promise<{ id: string; seen: Seen[] }> {
-  const id = await v5.addDevice(product, node, secret);
-  const client = await connectDevice(url, id, secret);
-  clients.push(client);
+  const id = await nidus.v5.addDevice(nidus.product, node, secret);
+  const client = await connectDevice(nidus.url, id, secret);
+  nidus.clients.push(client);
   return { id, seen: answer ? answerRequests(client, id) : [] };
 }
 
@@ -33,7 +18,7 @@ describe('synchronous calls to an online device', () => {
   it('sends a command on its request_id topic and returns the device answer', async () => {
     const { id, seen } = await onlineDevice('valve-cmd');
     const { status, json, body } = await whenOnline(() =>
-      v5.request<{ command_id: string; response: Record<string, unknown> }>(
+      nidus.v5.request<{ command_id: string; response: Record<string, unknown> }>(
         'POST',
         `/devices/${id}/commands`,
         {
@@ -61,7 +46,7 @@ describe('synchronous calls to an online device', () => {
   it('sets and gets properties through the device', async () => {
     const { id, seen } = await onlineDevice('valve-props');
     const set = await whenOnline(() =>
-      v5.request<{ request_id: string; response: unknown }>('PUT', `/devices/${id}/properties`, {
+      nidus.v5.request<{ request_id: string; response: unknown }>('PUT', `/devices/${id}/properties`, {
         services: [{ service_id: 'Valve', properties: { opening: 40 } }],
       }),
     );
@@ -71,7 +56,7 @@ describe('synchronous calls to an online device', () => {
       topic: `$oc/devices/${id}/sys/properties/set/request_id=${set.json.request_id}`,
       body: { services: [{ service_id: 'Valve', properties: { opening: 40 } }] },
     });
-    const get = await v5.request<{ request_id: string; response: unknown }>(
+    const get = await nidus.v5.request<{ request_id: string; response: unknown }>(
       'GET',
       `/devices/${id}/properties?service_id=Valve`,
     );
@@ -86,12 +71,14 @@ describe('synchronous calls to an online device', () => {
 
   it('times out with 408 when the device does not answer, and drops its late answer', async () => {
     const { id } = await onlineDevice('valve-mute', false);
-    const late = clients.at(-1)!;
+    const late = nidus.clients.at(-1)!;
     const requests: string[] = [];
     late.on('message', (topic) => requests.push(topic));
     const started = Date.now();
     const { status, json } = await whenOnline(() =>
-      v5.request<{ error_code: string }>('POST', `/devices/${id}/commands`, { paras: { any: 'thing' } }),
+      nidus.v5.request<{ error_code: string }>('POST', `/devices/${id}/commands`, {
+        paras: { any: 'thing' },
+      }),
     );
     expect(status).toBe(408);
     expect(json.error_code).toBe('IOTDA.908001');
@@ -104,28 +91,32 @@ describe('synchronous calls to an online device', () => {
       { qos: 1 },
     );
     answerRequests(late, id);
-    const next = await v5.request('POST', `/devices/${id}/commands`, { paras: { again: true } });
+    const next = await nidus.v5.request('POST', `/devices/${id}/commands`, { paras: { again: true } });
     expect(next.status).toBe(200);
-    expect(platform.stdout).toMatch(new RegExp(`"requestId":"${requestId}","outcome":"unknown"`));
+    expect(nidus.platform.stdout).toMatch(new RegExp(`"requestId":"${requestId}","outcome":"unknown"`));
   });
 });
 
 describe('refusals', () => {
   it('answers 409 IOTDA.014016 at once for a device that is not online', async () => {
-    const id = await v5.addDevice(product, 'valve-offline', secret);
+    const id = await nidus.v5.addDevice(nidus.product, 'valve-offline', secret);
     const started = Date.now();
-    const { status, json } = await v5.request<{ error_code: string }>('POST', `/devices/${id}/commands`, {
-      paras: {},
-    });
+    const { status, json } = await nidus.v5.request<{ error_code: string }>(
+      'POST',
+      `/devices/${id}/commands`,
+      {
+        paras: {},
+      },
+    );
     expect({ status, code: json.error_code }).toEqual({ status: 409, code: 'IOTDA.014016' });
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
-  it('answers 404 for an unknown device and 400 for what the product model does not allow', async () => {
+  it('answers 404 for an unknown device and 400 for what the nidus.product model does not allow', async () => {
     const { id } = await onlineDevice('valve-bad');
-    expect((await v5.request('POST', '/devices/nobody_here/commands', { paras: {} })).status).toBe(404);
+    expect((await nidus.v5.request('POST', '/devices/nobody_here/commands', { paras: {} })).status).toBe(404);
     const bad = async (method: string, path: string, body?: unknown) => {
-      const { status, json } = await v5.request<{ error_code: string; error_msg: string }>(
+      const { status, json } = await nidus.v5.request<{ error_code: string; error_msg: string }>(
         method,
         path,
         body,

@@ -21,8 +21,11 @@ export type GatewayInstanceAlive = z.infer<typeof gatewayInstanceAliveSchema>;
 export const downlinkRequestKinds = ['command', 'properties-set', 'properties-get'] as const;
 export type DownlinkRequestKind = (typeof downlinkRequestKinds)[number];
 
-/** Every `request_id` downlink: the requests, and the platform's answer to a device's shadow get (spec 01 §4.7.5). */
-export const downlinkKinds = [...downlinkRequestKinds, 'shadow-get-response'] as const;
+/**
+ * Every downlink a gateway delivers for another service: the requests, the platform's answer to a device's shadow get
+ * (spec 01 §4.7.5), and a message (spec 01 §4.8.2) — on `sys/messages/down` or the topic the request names.
+ */
+export const downlinkKinds = [...downlinkRequestKinds, 'shadow-get-response', 'message'] as const;
 export type DownlinkKind = (typeof downlinkKinds)[number];
 
 /**
@@ -34,8 +37,27 @@ export const downlinkRequestedSchema = z.object({
   device_id: z.string(),
   kind: z.enum(downlinkKinds),
   request_id: z.string(),
+  /** The JSON object the device receives, unless `payload_base64` gives the exact bytes. */
   body: z.record(z.string(), z.unknown()),
+  /** A message's bytes as they are to be sent (a raw or custom-topic message, spec 05 §3.7.1). */
+  payload_base64: z.string().optional(),
+  /** A message's topic when it is not `sys/messages/down`: under `$oc/devices/{device_id}/user/`, or a full name. */
+  topic: z.string().optional(),
+  /** Whether the sender wants a receipt on `iot.device.downlink-delivered.v1` (messages, asynchronous commands). */
+  receipt: z.boolean().optional(),
   /** RFC 3339. */
   expire_time: z.string().datetime({ offset: true }),
 });
 export type DownlinkRequested = z.infer<typeof downlinkRequestedSchema>;
+
+/** What became of a downlink that asks for a receipt: handed to the device's session, or why not. */
+export const downlinkOutcomes = ['delivered', 'not-connected', 'expired'] as const;
+
+/** A gateway's receipt for a downlink that asked for one (spec 03 §5.4: DELIVERED once handed to the session). */
+export const downlinkDeliveredSchema = z.object({
+  device_id: z.string(),
+  kind: z.enum(downlinkKinds),
+  request_id: z.string(),
+  outcome: z.enum(downlinkOutcomes),
+});
+export type DownlinkDelivered = z.infer<typeof downlinkDeliveredSchema>;

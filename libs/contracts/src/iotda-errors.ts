@@ -75,12 +75,15 @@ export const iotdaErrors = {
   INVALID_TOKEN: e(403, 'IOTDA.000004', 'Invalid access token.'),
   FORBIDDEN: e(403, 'IOTDA.900403', 'The credentials do not allow this operation on this project.'),
   RESOURCE_SPACE_QUOTA_EXCEEDED: e(403, 'IOTDA.903001', 'The resource space quota is exhausted.'),
+  COMMAND_QUEUE_FULL: e(403, 'IOTDA.903002', 'The device already has 20 cached commands.'),
   // 404 — what is asked for
   DEVICE_NOT_FOUND: e(404, 'IOTDA.014000', 'The device does not exist.'),
   PRODUCT_NOT_FOUND: e(404, 'IOTDA.904001', 'The product does not exist.'),
   RESOURCE_SPACE_NOT_FOUND: e(404, 'IOTDA.904002', 'The resource space does not exist.'),
   GATEWAY_NOT_FOUND: e(404, 'IOTDA.904003', 'The gateway device does not exist.'),
   ROUTE_NOT_FOUND: e(404, 'IOTDA.904000', 'No such API operation.'),
+  MESSAGE_NOT_FOUND: e(404, 'IOTDA.904004', 'The message does not exist.'),
+  COMMAND_NOT_FOUND: e(404, 'IOTDA.904005', 'The command does not exist.'),
   // 408 / 409 — state
   REQUEST_TIMEOUT: e(408, 'IOTDA.908001', 'The device did not answer in time.'),
   DEVICE_OFFLINE: e(409, 'IOTDA.014016', 'The device is not online.'),
@@ -96,6 +99,7 @@ export const iotdaErrors = {
   RESOURCE_SPACE_NAME_EXISTS: e(409, 'IOTDA.909009', 'A resource space with this name already exists.'),
   RESOURCE_SPACE_NOT_EMPTY: e(409, 'IOTDA.909010', 'The resource space still has products or devices.'),
   SHADOW_VERSION_CONFLICT: e(409, 'IOTDA.909011', 'The shadow changed since the version given.'),
+  MESSAGE_ID_EXISTS: e(409, 'IOTDA.909012', 'The device already has a message with this ID.'),
   // 429 / 5xx
   RATE_LIMITED: e(429, 'IOTDA.021101', 'Request reached the maximum rate limit.'),
   TENANT_RATE_LIMITED: e(429, 'IOTDA.021102', 'Request reached the upper limit of the tenant.'),

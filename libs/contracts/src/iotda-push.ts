@@ -75,6 +75,36 @@ export const statusUpdatePushSchema = pushEnvelope(
 );
 export type StatusUpdatePush = z.infer<typeof statusUpdatePushSchema>;
 
+/** `device.command.status` / `update` (spec 03 §6.4.1). */
+export const commandStatusPushSchema = pushEnvelope(
+  'device.command.status',
+  'update',
+  z.object({
+    command_id: z.string(),
+    created_time: compactUtcSchema,
+    sent_time: z.union([compactUtcSchema, z.literal('')]),
+    delivered_time: z.union([compactUtcSchema, z.literal('')]),
+    response_time: z.union([compactUtcSchema, z.literal('')]),
+    status: z.enum(['PENDING', 'EXPIRED', 'SENT', 'DELIVERED', 'SUCCESSFUL', 'FAILED', 'TIMEOUT']),
+    result: z.object({ resultCode: z.string(), resultDetail: z.unknown() }).nullable(),
+  }),
+);
+export type CommandStatusPush = z.infer<typeof commandStatusPushSchema>;
+
+/** `device.message.status` / `update` (spec 03 §6.4.2, nested form). */
+export const messageStatusPushSchema = pushEnvelope(
+  'device.message.status',
+  'update',
+  z.object({
+    message_id: z.string(),
+    name: z.string().optional(),
+    topic: z.string().optional(),
+    status: z.enum(['PENDING', 'DELIVERED', 'FAILED', 'TIMEOUT']),
+    timestamp: compactUtcSchema,
+  }),
+);
+export type MessageStatusPush = z.infer<typeof messageStatusPushSchema>;
+
 const nullableText = z.string().nullable().optional();
 
 /** The device object of `device` / `create` and `update` pushes (spec 03 §6.4.7): never a secret. */

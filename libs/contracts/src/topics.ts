@@ -8,12 +8,15 @@ import {
 } from './device-events';
 import {
   type DownlinkRequested,
+  downlinkDeliveredSchema,
   downlinkRequestedSchema,
   gatewayInstanceAliveSchema,
 } from './gateway-events';
 import {
   deviceLifecyclePushSchema,
   messageReportPushSchema,
+  messageStatusPushSchema,
+  commandStatusPushSchema,
   productLifecyclePushSchema,
   propertyReportPushSchema,
   statusUpdatePushSchema,
@@ -159,6 +162,29 @@ export const gatewayInstanceAliveV1 = defineTopic({
     'A device gateway instance is alive; one three intervals behind the others is taken as gone, its devices as offline.',
 });
 
+export const deviceDownlinkDeliveredV1 = defineTopic({
+  name: 'iot.device.downlink-delivered.v1',
+  type: 'nidus.device.downlink.delivered.v1',
+  schema: downlinkDeliveredSchema,
+  description: 'A gateway delivered a message to a device, or could not (it was not connected, or too late).',
+});
+
+export const deviceMessageStatusChangedV1 = defineTopic({
+  name: 'iot.device.message-status-changed.v1',
+  type: 'iotda.device.message.status.changed.v1',
+  schema: messageStatusPushSchema,
+  description:
+    'A message to a device changed status (PENDING, DELIVERED, FAILED, TIMEOUT); data is the IoTDA device.message.status/update push body.',
+});
+
+export const deviceCommandStatusChangedV1 = defineTopic({
+  name: 'iot.device.command-status-changed.v1',
+  type: 'iotda.device.command.status.changed.v1',
+  schema: commandStatusPushSchema,
+  description:
+    'An asynchronous command changed status (PENDING … SUCCESSFUL); data is the IoTDA device.command.status/update push body.',
+});
+
 const INSTANCE_SOURCE = /^nidus\/([a-z][a-z0-9]*(?:-[a-z0-9]+)*)\/[A-Za-z0-9._-]+\.([0-9a-f]{8,32})$/;
 
 /**
@@ -198,4 +224,7 @@ export const topicRegistry: readonly TopicDefinition[] = [
   deviceShadowRequestedV1,
   gatewayInstanceAliveV1,
   gatewayDownlinkExampleV1,
+  deviceDownlinkDeliveredV1,
+  deviceMessageStatusChangedV1,
+  deviceCommandStatusChangedV1,
 ];

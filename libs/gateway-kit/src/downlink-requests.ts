@@ -7,12 +7,19 @@ const topicOf: Record<DownlinkKind, (deviceId: string, requestId: string) => str
   'properties-set': downlinkTopics.propertiesSet,
   'properties-get': downlinkTopics.propertiesGet,
   'shadow-get-response': downlinkTopics.shadowResponse,
+  message: (deviceId) => downlinkTopics.messages(deviceId),
 };
 
-/** The message a downlink for a device becomes: its body on the kind's `request_id` topic (spec 01 §4.7.3–§4.9). */
+/**
+ * The MQTT message a downlink becomes: its body (or exact bytes) on the kind's `request_id` topic, or on the topic it
+ * names (spec 01 §4.7.3–§4.9).
+ */
 export function requestDownlink(request: DownlinkRequested): Downlink {
   return {
-    topic: topicOf[request.kind](request.device_id, request.request_id),
-    payload: Buffer.from(JSON.stringify(request.body)),
+    topic: request.topic ?? topicOf[request.kind](request.device_id, request.request_id),
+    payload:
+      request.payload_base64 === undefined
+        ? Buffer.from(JSON.stringify(request.body))
+        : Buffer.from(request.payload_base64, 'base64'),
   };
 }

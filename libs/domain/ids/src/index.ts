@@ -1,2 +1,2 @@
-export { RecordIdGenerator, firstRecordIdAt, isRecordId } from './record-id';
+export { RecordIdGenerator, firstRecordIdAt, isRecordId, recordIdRange } from './record-id';
 export { defaultDeviceId, generateDeviceSecret, identifierPattern } from './device-identity';

@@ -38,3 +38,15 @@ export function isRecordId(value: string): boolean {
 export function firstRecordIdAt(ms: number): string {
   return hex(Math.max(0, Math.floor(ms / 1000)), 8) + '0'.repeat(16);
 }
+
+/**
+ * The record ids created from `startMs` through the second of `endMs` (either end open when undefined): a creation-time
+ * filter over records keyed by record id (spec 05 §1.5). Undefined when neither end is given.
+ */
+export function recordIdRange(startMs?: number, endMs?: number): { from?: string; to?: string } | undefined {
+  if (startMs === undefined && endMs === undefined) return undefined;
+  return {
+    ...(startMs === undefined ? {} : { from: firstRecordIdAt(startMs) }),
+    ...(endMs === undefined ? {} : { to: firstRecordIdAt(endMs + 1000) }),
+  };
+}

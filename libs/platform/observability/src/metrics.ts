@@ -97,7 +97,7 @@ export function deviceGatewayMetrics(registry: Registry) {
       () =>
         new Counter({
           name: 'nidus_gateway_downlinks_total',
-          help: 'Requests for devices taken from the bus, by protocol, kind and outcome (sent, not-connected, expired)',
+          help: 'Downlinks for devices taken from the bus, by protocol, kind and outcome (delivered, not-connected, expired)',
           labelNames: ['protocol', 'kind', 'outcome'],
           registers: [registry],
         }),

@@ -44,7 +44,17 @@ export function publishDownlink(
   runtime: ServiceRuntime,
   topic: TopicDefinition<DownlinkRequested>,
   access: DeviceAccess,
-  downlink: { kind: DownlinkKind; requestId: string; body: Record<string, unknown>; ttlMs: number },
+  downlink: {
+    kind: DownlinkKind;
+    requestId: string;
+    body: Record<string, unknown>;
+    ttlMs: number;
+    /** Exact bytes instead of `body`, and a topic other than the kind's (messages). */
+    payloadBase64?: string;
+    topic?: string;
+    /** Asks the gateway for a receipt (`iot.device.downlink-delivered.v1`). */
+    receipt?: boolean;
+  },
 ): Promise<void> {
   const target = connectedDeviceOf(access);
   return runtime.bus.publish(topic, [
@@ -59,6 +69,9 @@ export function publishDownlink(
         kind: downlink.kind,
         request_id: downlink.requestId,
         body: access.direct ? downlink.body : { object_device_id: access.device_id, ...downlink.body },
+        ...(downlink.payloadBase64 === undefined ? {} : { payload_base64: downlink.payloadBase64 }),
+        ...(downlink.topic === undefined ? {} : { topic: downlink.topic }),
+        ...(downlink.receipt ? { receipt: true } : {}),
         expire_time: new Date(runtime.clock.now() + downlink.ttlMs).toISOString(),
       },
     }),

@@ -1,6 +1,11 @@
 import { Controller, Get, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { IotdaHttpModule, openApiPaths } from '@nidus/platform-iotda-http';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
+import { AsyncCommandsController } from './async-commands/async-commands.controller';
+import { AsyncCommandsService } from './async-commands/async-commands.service';
+import { DeadlineSweeper } from './deadlines/deadline-sweeper';
+import { MessagesController } from './messages/messages.controller';
+import { MessagesService } from './messages/messages.service';
 import { shadowOperations } from './shadow.openapi';
 import { SHADOW_PARTS, type ShadowParts, closeShadowParts, makeShadowParts } from './shadow.parts';
 import { DeviceEventsConsumer } from './shadows/device-events.consumer';
@@ -30,12 +35,18 @@ class ShadowPartsCloser implements OnApplicationShutdown {
 }
 
 /**
- * Root module of the shadow service: device shadows (spec 02 §4), synchronous commands and property set/get
- * (spec 03 §5.3, spec 05 §3.4–§3.6).
+ * Root module of the shadow service: device shadows (spec 02 §4), synchronous and asynchronous commands, property
+ * set/get, messages to devices (spec 03 §5.2–§5.4, spec 05 §3.4–§3.7).
  */
 @Module({
   imports: [IotdaHttpModule],
-  controllers: [ShadowController, SyncCallsController, OpenApiController],
+  controllers: [
+    ShadowController,
+    SyncCallsController,
+    AsyncCommandsController,
+    MessagesController,
+    OpenApiController,
+  ],
   providers: [
     {
       provide: SHADOW_PARTS,
@@ -45,6 +56,9 @@ class ShadowPartsCloser implements OnApplicationShutdown {
     ShadowPartsCloser,
     ShadowService,
     SyncCallsService,
+    MessagesService,
+    AsyncCommandsService,
+    DeadlineSweeper,
     DeviceEventsConsumer,
     DownlinkResponsesConsumer,
   ],

@@ -1,7 +1,10 @@
 import { DeviceDirectory } from '@nidus/gateway-kit';
 import { InternalClient } from '@nidus/platform-iotda-http';
 import type { ServiceRuntime } from '@nidus/platform-runtime';
+import { type CommandStore, openCommandStore } from './async-commands/async-command.schema';
+import { Deadlines } from './deadlines/deadlines';
 import { DevicePresence } from './device-presence/device-presence';
+import { type MessageStore, openMessageStore } from './messages/message.schema';
 import { type ShadowStore, openShadowStore } from './shadows/shadow.store';
 import { PendingRequests } from './sync-calls/pending-requests';
 
@@ -19,6 +22,10 @@ export interface ShadowParts {
   readonly presence: DevicePresence;
   readonly pending: PendingRequests;
   readonly store: ShadowStore;
+  readonly messages: MessageStore;
+  readonly commands: CommandStore;
+  /** When cached messages and commands time out. */
+  readonly deadlines: Deadlines;
 }
 
 export const SHADOW_PARTS = Symbol('SHADOW_PARTS');
@@ -30,7 +37,17 @@ export async function makeShadowParts(runtime: ServiceRuntime): Promise<ShadowPa
   const presence = new DevicePresence(store);
   const pending = new PendingRequests(store, runtime.config.instanceId, runtime.logger);
   await pending.start();
-  return { client, directory, presence, pending, store: await openShadowStore(await runtime.documents()) };
+  const documents = await runtime.documents();
+  return {
+    client,
+    directory,
+    presence,
+    pending,
+    store: await openShadowStore(documents),
+    messages: await openMessageStore(documents),
+    commands: await openCommandStore(documents),
+    deadlines: await Deadlines.open(documents),
+  };
 }
 
 export async function closeShadowParts(parts: ShadowParts): Promise<void> {

@@ -26,8 +26,17 @@ export const v5Owners: Readonly<Record<string, ServiceName>> = {
   update_device_shadow_desired_data: 'shadow',
   delete_device_shadow: 'shadow',
   create_command: 'shadow',
+  create_async_command: 'shadow',
+  show_async_device_command: 'shadow',
+  list_async_commands: 'shadow',
+  list_async_history_commands: 'shadow',
+  count_async_history_commands: 'shadow',
   update_properties: 'shadow',
   list_properties: 'shadow',
+  create_message: 'shadow',
+  list_device_messages: 'shadow',
+  show_device_message: 'shadow',
+  delete_device_message: 'shadow',
 };
 
 export interface V5Route {

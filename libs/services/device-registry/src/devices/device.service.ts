@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type DeviceLifecyclePush, deviceLifecycleChangedV1 } from '@nidus/contracts';
-import { RecordIdGenerator, defaultDeviceId, firstRecordIdAt, generateDeviceSecret } from '@nidus/domain-ids';
+import { RecordIdGenerator, defaultDeviceId, generateDeviceSecret, recordIdRange } from '@nidus/domain-ids';
 import type { EventBus } from '@nidus/messaging-core';
 import {
   DuplicateKeyError,
@@ -306,9 +306,5 @@ function timeRange(query: ListDevicesQuery): IdRange | undefined {
   const { start_time: start, end_time: end } = query;
   if (start !== undefined && end !== undefined && start > end)
     throw new IotdaApiError('INVALID_TIME_RANGE', 'start_time is after end_time.');
-  if (start === undefined && end === undefined) return undefined;
-  return {
-    ...(start === undefined ? {} : { from: firstRecordIdAt(start) }),
-    ...(end === undefined ? {} : { to: firstRecordIdAt(end + 1000) }),
-  };
+  return recordIdRange(start, end);
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import {
+  deviceDownlinkDeliveredV1,
   deviceLifecycleChangedV1,
   devicePropertyReportedV1,
   deviceShadowRequestedV1,
@@ -7,12 +8,15 @@ import {
 } from '@nidus/contracts';
 import type { Subscription } from '@nidus/messaging-core';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
+import { AsyncCommandsService, asyncCommandPrefix } from '../async-commands/async-commands.service';
+import { MessagesService } from '../messages/messages.service';
 import { SHADOW_PARTS, type ShadowParts, shadowGroup } from '../shadow.parts';
 import { ShadowService } from './shadow.service';
 
 /**
- * What the shadow service learns from devices: where each one is online (status events, ADR 0010), what it reports
- * (into the reported sections), its shadow gets, and its deletion.
+ * What the shadow service learns from devices: where each one is online (status events, ADR 0010) — when it comes
+ * online it gets its undelivered desired values, cached messages and commands —, what it reports (into the reported sections),
+ * its shadow gets, the gateways' receipts for messages and commands, and its deletion.
  */
 @Injectable()
 export class DeviceEventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
@@ -22,6 +26,8 @@ export class DeviceEventsConsumer implements OnApplicationBootstrap, OnModuleDes
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
     @Inject(SHADOW_PARTS) private readonly parts: ShadowParts,
     private readonly shadows: ShadowService,
+    private readonly messages: MessagesService,
+    private readonly commands: AsyncCommandsService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -35,7 +41,10 @@ export class DeviceEventsConsumer implements OnApplicationBootstrap, OnModuleDes
           const deviceId = event.data.notify_data.header.device_id;
           const { status } = event.data.notify_data.body;
           await this.parts.presence.apply(deviceId, status, event.source);
-          if (status === 'ONLINE') await this.shadows.deviceOnline(event.tenant, deviceId);
+          if (status !== 'ONLINE') return;
+          await this.shadows.deviceOnline(event.tenant, deviceId);
+          await this.messages.deviceOnline(event.tenant, deviceId);
+          await this.commands.deviceOnline(event.tenant, deviceId);
         },
       }),
       await bus.subscribe({
@@ -47,6 +56,14 @@ export class DeviceEventsConsumer implements OnApplicationBootstrap, OnModuleDes
         topic: deviceShadowRequestedV1,
         group,
         handler: (event) => this.shadows.answerDeviceGet(event),
+      }),
+      await bus.subscribe({
+        topic: deviceDownlinkDeliveredV1,
+        group,
+        handler: ({ tenant, data }) =>
+          data.request_id.startsWith(asyncCommandPrefix)
+            ? this.commands.receipt(tenant, data)
+            : this.messages.receipt(tenant, data),
       }),
       await bus.subscribe({
         topic: deviceLifecycleChangedV1,

@@ -3,11 +3,13 @@ import { deviceDownlinkRespondedV1 } from '@nidus/contracts';
 import type { Subscription } from '@nidus/messaging-core';
 import { syncCallMetrics } from '@nidus/platform-observability';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
+import { AsyncCommandsService, asyncCommandPrefix } from '../async-commands/async-commands.service';
 import { SHADOW_PARTS, type ShadowParts, shadowDeliveryPrefix, shadowGroup } from '../shadow.parts';
 
 /**
- * Device answers to commands and property sets and gets, from the bus to the pending request they end. The answer to
- * a delivery of desired values ends nothing: the device's next report confirms the values (spec 02 §4.4).
+ * Device answers to commands and property sets and gets, from the bus to the pending request or asynchronous command
+ * they end. The answer to a delivery of desired values ends nothing: the device's next report confirms the values
+ * (spec 02 §4.4).
  */
 @Injectable()
 export class DownlinkResponsesConsumer implements OnApplicationBootstrap, OnModuleDestroy {
@@ -16,6 +18,7 @@ export class DownlinkResponsesConsumer implements OnApplicationBootstrap, OnModu
   constructor(
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
     @Inject(SHADOW_PARTS) private readonly parts: ShadowParts,
+    private readonly commands: AsyncCommandsService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -23,7 +26,7 @@ export class DownlinkResponsesConsumer implements OnApplicationBootstrap, OnModu
     this.subscription = await this.runtime.bus.subscribe({
       topic: deviceDownlinkRespondedV1,
       group: shadowGroup,
-      handler: async ({ data }) => {
+      handler: async ({ tenant, data }) => {
         if (data.request_id.startsWith(shadowDeliveryPrefix)) {
           metrics.answers.inc({ kind: data.kind, outcome: 'shadow-delivery' });
           if (data.body['result_code'] !== undefined && data.body['result_code'] !== 0)
@@ -33,7 +36,9 @@ export class DownlinkResponsesConsumer implements OnApplicationBootstrap, OnModu
             );
           return;
         }
-        const outcome = await this.parts.pending.answer(data);
+        const outcome = data.request_id.startsWith(asyncCommandPrefix)
+          ? await this.commands.response(tenant, data)
+          : await this.parts.pending.answer(data);
         metrics.answers.inc({ kind: data.kind, outcome });
         if (outcome !== 'completed')
           this.runtime.logger.warn(
