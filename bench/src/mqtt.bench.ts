@@ -1,13 +1,13 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { defaultStartupMs } from '@nidus/messaging-memory';
-import { meterReport, meterServices } from './meter-product';
+import { register } from './bench-devices';
+import { meterReport } from './meter-product';
 import type { DeviceLogin, LoadPlan, LoadResult } from './mqtt-load';
-import { type Target, agent, call, distributed, embedded, stopped } from './nidus-target';
+import { agent, distributed, embedded, stopped } from './nidus-target';
 
 // MQTT device access under load (issue 4): IoTDA devices (real CONNECT with the HMAC password, QoS 1 property
 // reports of ~200 bytes) against Nidus, and the same load against Mosquitto (apt, anonymous, loopback) in the same
@@ -24,7 +24,6 @@ const seconds = Number(args['seconds'] ?? 10);
 const connections = Number(args['connections'] ?? 18_000);
 const connectRate = Number(args['connect_rate'] ?? 2_000);
 const shapes = (args['shapes'] ?? 'embedded,distributed').split(',');
-const secret = 'benchSecret0123456789';
 const work = mkdtempSync(join(tmpdir(), 'nidus-bench-mqtt-'));
 const generator = join(__dirname, 'mqtt-load.js');
 const serverCpu = '0';
@@ -110,43 +109,6 @@ async function mosquitto(): Promise<number> {
   } finally {
     await stopped(child);
   }
-}
-
-/** Registers `count` devices of a product whose model accepts the report; returns their logins. */
-async function register(t: Target, count: number, from = 0): Promise<DeviceLogin[]> {
-  const product = await call(t, 'POST', '/products', {
-    name: `MqttBench${Date.now()}${from}`,
-    device_type: 'Meter',
-    protocol_type: 'MQTT',
-    data_format: 'json',
-    service_capabilities: meterServices,
-  });
-  if (product.status !== 201) throw new Error(`product: ${product.status} ${product.body}`);
-  const productId = (JSON.parse(product.body) as { product_id: string }).product_id;
-  const ids: string[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 32 }, async () => {
-      while (next < count) {
-        const i = next++;
-        const res = await call(t, 'POST', '/devices', {
-          node_id: `m${from + i}`,
-          product_id: productId,
-          auth_info: { secret },
-        });
-        if (res.status !== 201) throw new Error(`add_device: ${res.status} ${res.body}`);
-        ids.push((JSON.parse(res.body) as { device_id: string }).device_id);
-      }
-    }),
-  );
-  const ts = new Date().toISOString().replace(/[-T:]/g, '').slice(0, 10);
-  const password = createHmac('sha256', ts).update(secret).digest('hex');
-  return ids.map((id) => ({
-    clientId: `${id}_0_0_${ts}`,
-    username: id,
-    password,
-    topic: `$oc/devices/${id}/sys/properties/report`,
-  }));
 }
 
 const mqttEnv = (port: number) => ({

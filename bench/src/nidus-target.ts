@@ -149,6 +149,7 @@ export async function distributed(
     ...shared,
     API_HTTP_PORT: String(port),
     DEVICE_REGISTRY_URL: `http://127.0.0.1:${port + 1}`,
+    SHADOW_URL: `http://127.0.0.1:${port + 2}`, // when `more` starts a shadow on SHADOW_HTTP_PORT port + 2
     NIDUS_DEFAULT_PROJECT_ID: admin.project,
     NIDUS_ADMIN_AK: admin.accessKey,
     NIDUS_ADMIN_SK: admin.secretKey,

@@ -40,6 +40,9 @@ export interface SqliteDocumentStoreOptions {
   datasync?: (wal: FileHandle) => Promise<void>;
 }
 
+/** How often the store refreshes the query planner's statistics where they are stale (`PRAGMA optimize`). */
+const optimizeEveryMs = 30_000;
+
 /**
  * The embedded document store: one SQLite file per service under the data directory (better-sqlite3, WAL). A write
  * is acknowledged once its commit is on disk, as with synchronous=FULL, but the write-ahead log is flushed off the
@@ -49,6 +52,7 @@ export interface SqliteDocumentStoreOptions {
 export class SqliteDocumentStore implements DocumentStore {
   private readonly db: Database.Database;
   private readonly commits: GroupCommit;
+  private readonly optimizer: NodeJS.Timeout;
 
   constructor(file: string, options: SqliteDocumentStoreOptions = {}) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -62,6 +66,13 @@ export class SqliteDocumentStore implements DocumentStore {
     // pages from the OS on every lookup. 64 MB of cache and memory-mapped reads keep the hot part in process.
     this.db.pragma('cache_size = -65536'); // KiB
     this.db.pragma('mmap_size = 268435456'); // bytes
+    // The query planner needs statistics to prefer a selective index over the primary key's order: without them,
+    // `WHERE device_id = ? … ORDER BY id LIMIT 1` walks every record of the tenant (0.4 ms at 10 000 rows, 28 µs with
+    // the index). SQLite's advice: a bounded ANALYZE when the statistics are stale, at open and then periodically.
+    this.db.pragma('analysis_limit = 1000');
+    this.db.pragma('optimize = 0x10002');
+    this.optimizer = setInterval(() => this.db.open && this.db.pragma('optimize = 0x10002'), optimizeEveryMs);
+    this.optimizer.unref();
     this.commits = new GroupCommit(
       this.db,
       file === ':memory:' ? undefined : `${file}-wal`,
@@ -94,8 +105,12 @@ export class SqliteDocumentStore implements DocumentStore {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.optimizer);
     await this.commits.close();
-    if (this.db.open) this.db.close();
+    if (this.db.open) {
+      this.db.pragma('optimize');
+      this.db.close();
+    }
   }
 }
 
