@@ -4,10 +4,12 @@ import {
   type TopicDefinition,
   type DownlinkRequested,
   createEvent,
+  gatewayDownlinkTopic,
 } from '@nidus/contracts';
 import { type DeviceDirectory, type ModelIndex, modelIndexOf } from '@nidus/gateway-kit';
 import { IotdaApiError } from '@nidus/platform-iotda-http';
 import type { ServiceRuntime } from '@nidus/platform-runtime';
+import type { DevicePresence } from './device-presence/device-presence';
 
 // What the shadow service's slices share to reach a device: the registry's view of it, its product model, and the
 // gateway instance's downlink topic (ADR 0010).
@@ -34,6 +36,18 @@ export async function modelOf(directory: DeviceDirectory, access: DeviceAccess):
 /** The directly connected device a downlink for `access` goes to: itself, or the gateway of a sub-device. */
 export function connectedDeviceOf(access: DeviceAccess): string {
   return access.direct ? access.device_id : access.gateway_id;
+}
+
+/**
+ * The downlink topic of the gateway instance holding the device's connection (ADR 0010), or undefined while the
+ * device is not online.
+ */
+export async function holderTopicOf(
+  presence: DevicePresence,
+  access: DeviceAccess,
+): Promise<TopicDefinition<DownlinkRequested> | undefined> {
+  const holder = await presence.holderOf(connectedDeviceOf(access));
+  return holder === undefined ? undefined : gatewayDownlinkTopic(holder);
 }
 
 /**

@@ -7,14 +7,20 @@ import {
   createEvent,
   deviceCommandStatusChangedV1,
   formatCompactUtc,
-  gatewayDownlinkTopic,
   parseCompactUtc,
 } from '@nidus/contracts';
 import { RecordIdGenerator, recordIdRange } from '@nidus/domain-ids';
 import { type Filter, type StoredDocument, VersionConflictError } from '@nidus/persistence-core';
 import { IotdaApiError, type MarkerPaging, findMarkerPage } from '@nidus/platform-iotda-http';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
-import { connectedDeviceOf, modelOf, publishDownlink, requireDevice, unavailable } from '../downlinks';
+import {
+  connectedDeviceOf,
+  holderTopicOf,
+  modelOf,
+  publishDownlink,
+  requireDevice,
+  unavailable,
+} from '../downlinks';
 import { SHADOW_PARTS, type ShadowParts } from '../shadow.parts';
 import { checkCommand } from '../sync-calls/model-checks';
 import type { CommandFilters, CreateAsyncCommand } from './async-command.dto';
@@ -81,8 +87,7 @@ export class AsyncCommandsService {
       status: 'PENDING',
       created_time: formatCompactUtc(now),
     };
-    await commands.insert(project, id, command).catch(unavailable);
-    const stored = (await commands.get(project, id).catch(unavailable))!;
+    const stored = await commands.insert(project, id, command).catch(unavailable);
     if (delay) {
       await this.transition(project, stored, 'PENDING', now, { deadlineMs: expiryOf(command) });
       await this.pump(access);
@@ -119,8 +124,8 @@ export class AsyncCommandsService {
   }
 
   /** The device came online: its queue moves. */
-  async deviceOnline(project: string, deviceId: string): Promise<void> {
-    await this.pumpDevice(project, deviceId);
+  async deviceOnline(access: DeviceAccess): Promise<void> {
+    await this.pump(access);
   }
 
   /** The gateway handed a command to the device's session (DELIVERED), or could not (back in the queue, or FAILED). */
@@ -214,8 +219,7 @@ export class AsyncCommandsService {
    * not online; true also when the command changed meanwhile (another instance sent it: not twice).
    */
   private async send(access: DeviceAccess, stored: StoredDocument<StoredCommand>): Promise<boolean> {
-    const holder = await this.parts.presence.holderOf(connectedDeviceOf(access));
-    const topic = holder === undefined ? undefined : gatewayDownlinkTopic(holder);
+    const topic = await holderTopicOf(this.parts.presence, access);
     if (!topic) return false;
     const now = this.runtime.clock.now();
     const deadlineMs = now + ackTimeoutMs;

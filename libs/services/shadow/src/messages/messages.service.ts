@@ -6,14 +6,13 @@ import {
   createEvent,
   deviceMessageStatusChangedV1,
   formatCompactUtc,
-  gatewayDownlinkTopic,
 } from '@nidus/contracts';
 import { RecordIdGenerator } from '@nidus/domain-ids';
 import { DuplicateKeyError, type StoredDocument, VersionConflictError } from '@nidus/persistence-core';
 import { IotdaApiError } from '@nidus/platform-iotda-http';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
 import { downlinkTopics } from '@nidus/protocol-iotda-mqtt';
-import { connectedDeviceOf, publishDownlink, requireDevice, unavailable } from '../downlinks';
+import { connectedDeviceOf, holderTopicOf, publishDownlink, requireDevice, unavailable } from '../downlinks';
 import { SHADOW_PARTS, type ShadowParts } from '../shadow.parts';
 import type { CreateMessage } from './message.dto';
 import type { MessageStatus, StoredMessage } from './message.schema';
@@ -64,8 +63,9 @@ export class MessagesService {
     };
     const { messages, deadlines } = this.parts;
     const deadlineId = await deadlines.set('message', project, id, expireMs).catch(unavailable);
+    let inserted: StoredDocument<StoredMessage>;
     try {
-      await messages.insert(project, id, { ...message, deadline_id: deadlineId });
+      inserted = await messages.insert(project, id, { ...message, deadline_id: deadlineId });
     } catch (error) {
       await deadlines.clear(deadlineId).catch(() => undefined);
       if (error instanceof DuplicateKeyError)
@@ -74,14 +74,14 @@ export class MessagesService {
     }
     await this.trim(project, deviceId);
     await this.emit(project, access, message, now);
-    const inserted = await messages.get(project, id).catch(unavailable);
-    let stored = inserted;
-    if (inserted && !(await this.send(access, inserted)) && body.ttl === 0)
-      stored = await this.finish(project, id, 'FAILED', {
-        error_code: 'IOTDA.014016',
-        error_msg: 'The device is not online and the message may not be cached (ttl 0).',
-      });
-    const data = stored?.data ?? message;
+    const failed =
+      !(await this.send(access, inserted)) && body.ttl === 0
+        ? await this.finish(project, id, 'FAILED', {
+            error_code: 'IOTDA.014016',
+            error_msg: 'The device is not online and the message may not be cached (ttl 0).',
+          })
+        : undefined;
+    const { data } = failed ?? inserted;
     return {
       message_id: data.message_id,
       result: {
@@ -113,12 +113,10 @@ export class MessagesService {
   }
 
   /** The device came online: its cached messages go, oldest first. */
-  async deviceOnline(project: string, deviceId: string): Promise<void> {
-    const access = await this.parts.directory.device(deviceId);
-    if (!access || access.project_id !== project) return;
+  async deviceOnline(access: DeviceAccess): Promise<void> {
     const pending = await this.parts.messages.find(
-      project,
-      { device_id: deviceId, status: 'PENDING' },
+      access.project_id,
+      { device_id: access.device_id, status: 'PENDING' },
       { limit: maxMessagesPerDevice, order: 'asc' },
     );
     for (const message of pending.items) await this.send(access, message);
@@ -147,8 +145,7 @@ export class MessagesService {
 
   /** Sends a pending message if its device is online; false if it is not. */
   private async send(access: DeviceAccess, message: StoredDocument<StoredMessage>): Promise<boolean> {
-    const holder = await this.parts.presence.holderOf(connectedDeviceOf(access));
-    const topic = holder === undefined ? undefined : gatewayDownlinkTopic(holder);
+    const topic = await holderTopicOf(this.parts.presence, access);
     if (!topic) return false;
     const m = message.data;
     const ttlMs = m.expire_ms - this.runtime.clock.now();

@@ -42,9 +42,11 @@ export class DeviceEventsConsumer implements OnApplicationBootstrap, OnModuleDes
           const { status } = event.data.notify_data.body;
           await this.parts.presence.apply(deviceId, status, event.source);
           if (status !== 'ONLINE') return;
-          await this.shadows.deviceOnline(event.tenant, deviceId);
-          await this.messages.deviceOnline(event.tenant, deviceId);
-          await this.commands.deviceOnline(event.tenant, deviceId);
+          const access = await this.parts.directory.device(deviceId);
+          if (!access || access.project_id !== event.tenant) return; // deleted meanwhile
+          await this.shadows.deviceOnline(access);
+          await this.messages.deviceOnline(access);
+          await this.commands.deviceOnline(access);
         },
       }),
       await bus.subscribe({

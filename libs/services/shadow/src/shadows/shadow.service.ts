@@ -21,7 +21,7 @@ import type { ModelIndex } from '@nidus/gateway-kit';
 import { DuplicateKeyError, type StoredDocument, VersionConflictError } from '@nidus/persistence-core';
 import { IotdaApiError } from '@nidus/platform-iotda-http';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
-import { connectedDeviceOf, modelOf, publishDownlink, requireDevice } from '../downlinks';
+import { holderTopicOf, modelOf, publishDownlink, requireDevice } from '../downlinks';
 import { SHADOW_PARTS, type ShadowParts, shadowDeliveryPrefix } from '../shadow.parts';
 import { type Report, ReportedBuffer } from './reported-buffer';
 import type { StoredShadow } from './shadow.store';
@@ -95,9 +95,8 @@ export class ShadowService implements BeforeApplicationShutdown {
   }
 
   /** The device came online: deliver what it has not confirmed. */
-  async deviceOnline(project: string, deviceId: string): Promise<void> {
-    const access = await this.parts.directory.device(deviceId);
-    if (!access || access.project_id !== project) return;
+  async deviceOnline(access: DeviceAccess): Promise<void> {
+    const { project_id: project, device_id: deviceId } = access;
     await this.buffer.flushDevice(project, deviceId);
     const stored = await this.parts.store.get(project, deviceId);
     if (stored) await this.deliver(access, stored.data.services, 'online');
@@ -200,8 +199,7 @@ export class ShadowService implements BeforeApplicationShutdown {
       this.delivered.set(key, now);
       this.prune(now);
     }
-    const holder = await this.parts.presence.holderOf(connectedDeviceOf(access));
-    const topic = holder === undefined ? undefined : gatewayDownlinkTopic(holder);
+    const topic = await holderTopicOf(this.parts.presence, access);
     if (!topic) return; // delivered at the next online or report
     await publishDownlink(this.runtime, topic, access, {
       kind: 'properties-set',

@@ -1,11 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { type DownlinkRequestKind, gatewayDownlinkTopic } from '@nidus/contracts';
+import type { DownlinkRequestKind } from '@nidus/contracts';
 import type { ModelIndex } from '@nidus/gateway-kit';
 import { syncCallMetrics } from '@nidus/platform-observability';
 import { IotdaApiError } from '@nidus/platform-iotda-http';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
-import { connectedDeviceOf, modelOf, publishDownlink, requireDevice, unavailable } from '../downlinks';
+import {
+  connectedDeviceOf,
+  holderTopicOf,
+  modelOf,
+  publishDownlink,
+  requireDevice,
+  unavailable,
+} from '../downlinks';
 import { SHADOW_PARTS, type ShadowParts } from '../shadow.parts';
 
 export interface SyncAnswer {
@@ -37,8 +44,7 @@ export class SyncCallsService {
     const access = await requireDevice(this.parts.directory, project, deviceId);
     const { kind, body } = what(await modelOf(this.parts.directory, access));
     const target = connectedDeviceOf(access);
-    const holder = await this.parts.presence.holderOf(target).catch(unavailable);
-    const topic = holder === undefined ? undefined : gatewayDownlinkTopic(holder);
+    const topic = await holderTopicOf(this.parts.presence, access).catch(unavailable);
     if (!topic) {
       this.metrics.calls.inc({ kind, outcome: 'offline' });
       throw new IotdaApiError('DEVICE_OFFLINE', `Device ${target}.`);
