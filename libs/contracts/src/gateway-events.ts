@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-/** The `tenant` of deployment-wide events such as a gateway's heartbeat, which belong to no project. */
+/**
+ * The `tenant` of what belongs to no project: deployment-wide events such as a gateway's heartbeat, and the records and
+ * session keys services keep across projects (a device id index, device sessions, pending requests, deadlines).
+ */
 export const deploymentTenant = 'instance';
 
 /** Heartbeats an instance may lag the newest heartbeat of any instance before the registry takes it as gone. */

@@ -1,11 +1,12 @@
 import type { SessionStore } from '@nidus/persistence-core';
+import { deploymentTenant } from '@nidus/contracts';
 import type { Logger } from '@nidus/ports';
 
 /** A live connection of a device on some gateway instance: `{instance}/{connection}`. */
 export type SessionOwner = string;
 
 const channel = 'device-sessions';
-const tenant = 'instance'; // device ids are unique in the instance (spec 02 §2.3)
+const tenant = deploymentTenant; // device ids are unique in the instance (spec 02 §2.3)
 const keyOf = (deviceId: string) => `session:${deviceId}`;
 
 /**

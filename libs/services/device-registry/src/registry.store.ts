@@ -1,3 +1,4 @@
+import { deploymentTenant } from '@nidus/contracts';
 import type { DocumentCollection, DocumentStore, StoredDocument } from '@nidus/persistence-core';
 import { IotdaApiError } from '@nidus/platform-iotda-http';
 import type { StoredApp } from './resource-spaces/resource-space.schema';
@@ -30,7 +31,7 @@ export interface RegistryStore {
 export const REGISTRY_STORE = Symbol('REGISTRY_STORE');
 
 /** The one tenant of the instance-wide device index. */
-export const instanceTenant = 'instance';
+export const instanceTenant = deploymentTenant;
 
 export async function openRegistryStore(documents: DocumentStore): Promise<RegistryStore> {
   return {

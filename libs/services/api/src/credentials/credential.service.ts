@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { deploymentTenant } from '@nidus/contracts';
 import { type DocumentCollection, DuplicateKeyError, VersionConflictError } from '@nidus/persistence-core';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
 import { TtlCache } from '@nidus/ports';
@@ -20,7 +21,7 @@ export interface ApiStore {
 }
 
 /** Projects, access keys and tokens are instance-wide: one tenant holds them all. */
-export const instanceTenant = 'instance';
+export const instanceTenant = deploymentTenant;
 
 const cacheTtlMs = 30_000; // a disabled key or token stops working within this
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

@@ -1,4 +1,5 @@
 import type { DocumentCollection, DocumentStore } from '@nidus/persistence-core';
+import { deploymentTenant } from '@nidus/contracts';
 
 /** What a deadline ends: a cached message (TIMEOUT) or an asynchronous command (EXPIRED, TIMEOUT). */
 export type DeadlineKind = 'message' | 'command';
@@ -9,7 +10,7 @@ interface StoredDeadline {
   readonly record_id: string;
 }
 
-const tenant = 'instance'; // one index across projects, for one sweep
+const tenant = deploymentTenant; // one index across projects, for one sweep
 
 /**
  * When the shadow service's cached items time out, in one deployment-wide index whose ids sort by time

@@ -1,6 +1,7 @@
 import type { SessionStore } from '@nidus/persistence-core';
+import { deploymentTenant } from '@nidus/contracts';
 
-const tenant = 'instance'; // device ids are unique in the deployment (spec 02 §2.3)
+const tenant = deploymentTenant; // device ids are unique in the deployment (spec 02 §2.3)
 const keyOf = (deviceId: string) => `presence:${deviceId}`;
 
 /**

@@ -1,8 +1,8 @@
-import type { DownlinkRequestKind, DownlinkResponded } from '@nidus/contracts';
+import { type DownlinkRequestKind, type DownlinkResponded, deploymentTenant } from '@nidus/contracts';
 import type { SessionStore } from '@nidus/persistence-core';
 import type { Logger } from '@nidus/ports';
 
-const tenant = 'instance'; // request ids are random UUIDs, unique in the deployment
+const tenant = deploymentTenant; // request ids are random UUIDs, unique in the deployment
 const keyOf = (requestId: string) => `pending:${requestId}`;
 const channelOf = (instance: string) => `answers:${instance}`;
 
