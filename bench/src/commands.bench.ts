@@ -1,7 +1,7 @@
 import { type Socket, connect } from 'node:net';
 import { type Packet, generate, parser } from 'mqtt-packet';
 import { register } from './bench-devices';
-import type { DeviceLogin } from './mqtt-load';
+import { type DeviceLogin, connectPacket } from './mqtt-load';
 import { type Target, call, distributed, embedded } from './nidus-target';
 
 // `npm run bench:commands` (issue 5): devices that answer commands, driven through the v5 API.
@@ -56,18 +56,7 @@ class AnsweringDevice {
     });
     this.socket.on('data', (d: Buffer) => p.parse(d));
     this.socket.on('error', (e) => failed(e));
-    this.socket.write(
-      generate({
-        cmd: 'connect',
-        protocolId: 'MQTT',
-        protocolVersion: 4,
-        clean: true,
-        keepalive: 1200,
-        clientId: login.clientId,
-        username: login.username!,
-        password: Buffer.from(login.password!),
-      }),
-    );
+    this.socket.write(connectPacket(login));
   }
 
   end(): void {

@@ -56,6 +56,20 @@ function cpuMs(pid: number | undefined): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** The MQTT 3.1.1 CONNECT of a bench device (keepalive 1200 s, as the IoTDA SDKs' default). */
+export function connectPacket(login: DeviceLogin): Buffer {
+  return generate({
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: 4,
+    clean: true,
+    keepalive: 1200,
+    clientId: login.clientId,
+    ...(login.username ? { username: login.username } : {}),
+    ...(login.password ? { password: Buffer.from(login.password) } : {}),
+  });
+}
+
 class Device {
   readonly socket: Socket;
   readonly inflight = new Map<number, bigint>();
@@ -77,18 +91,7 @@ class Device {
     this.socket.on('data', (d: Buffer) => p.parse(d));
     this.socket.on('error', () => undefined);
     this.socket.on('close', () => onLost(this));
-    this.socket.write(
-      generate({
-        cmd: 'connect',
-        protocolId: 'MQTT',
-        protocolVersion: 4,
-        clean: true,
-        keepalive: 1200,
-        clientId: login.clientId,
-        ...(login.username ? { username: login.username } : {}),
-        ...(login.password ? { password: Buffer.from(login.password) } : {}),
-      }),
-    );
+    this.socket.write(connectPacket(login));
   }
 
   publish(payload: Buffer): void {

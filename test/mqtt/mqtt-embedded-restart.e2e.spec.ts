@@ -1,4 +1,4 @@
-import { NidusProcess, freePort, tempDataDir } from '../support/nidus-process';
+import { NidusProcess, embeddedEnv } from '../support/nidus-process';
 import { V5Project, connectDevice } from './device-clients';
 
 // The embedded shape killed with SIGKILL while a device is connected: nothing reported the device offline. Started
@@ -8,20 +8,12 @@ import { V5Project, connectDevice } from './device-clients';
 const secret = 'e2eSecret0123456789';
 
 it('reports a device offline after the process that held it was killed and started again', async () => {
-  const dataDir = tempDataDir();
-  const [httpPort, mqttPort] = [await freePort(), await freePort()];
-  const env = {
-    NIDUS_DATA_DIR: dataDir,
-    API_HTTP_PORT: String(httpPort),
-    METRICS_PORT: '0',
-    MQTT_PORT: String(mqttPort),
-    NIDUS_GATEWAY_HEARTBEAT_MS: '1000',
-  };
+  const { env, dataDir, api, mqtt } = await embeddedEnv({ NIDUS_GATEWAY_HEARTBEAT_MS: '1000' });
   const first = NidusProcess.start('platform', env);
   await first.up();
-  const v5 = V5Project.fromDataDir(`http://127.0.0.1:${httpPort}`, dataDir);
+  const v5 = V5Project.fromDataDir(api, dataDir);
   const id = await v5.addDevice(await v5.addProduct(), 'killed-with-it', secret);
-  const device = await connectDevice(`mqtt://127.0.0.1:${mqttPort}`, id, secret);
+  const device = await connectDevice(mqtt, id, secret);
   try {
     await v5.eventually(id, (d) => d.status === 'ONLINE');
     first.child.kill('SIGKILL');

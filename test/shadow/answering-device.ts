@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { V5Project } from '../mqtt/device-clients';
-import { NidusProcess, freePort, tempDataDir } from '../support/nidus-process';
+import { NidusProcess, embeddedEnv } from '../support/nidus-process';
 
 /** The valve product of the downlink e2e tests: a writable and a read-only property, and a command. */
 export const valveProduct = {
@@ -82,25 +82,11 @@ export async function whenOnline<T>(call: () => Promise<{ status: number; json: 
 
 /** The embedded platform the downlink e2e tests drive: MQTT on a free port, the valve product created. */
 async function startValvePlatform(extra: Record<string, string> = {}) {
-  const dataDir = tempDataDir();
-  const [httpPort, mqttPort] = [await freePort(), await freePort()];
-  const env = {
-    NIDUS_DATA_DIR: dataDir,
-    API_HTTP_PORT: String(httpPort),
-    METRICS_PORT: '0',
-    MQTT_PORT: String(mqttPort),
-    ...extra,
-  };
+  const { env, dataDir, api, mqtt } = await embeddedEnv(extra);
   const platform = NidusProcess.start('platform', env);
   await platform.up();
-  const v5 = V5Project.fromDataDir(`http://127.0.0.1:${httpPort}`, dataDir);
-  return {
-    env,
-    platform,
-    v5,
-    product: await v5.addProduct(valveProduct),
-    url: `mqtt://127.0.0.1:${mqttPort}`,
-  };
+  const v5 = V5Project.fromDataDir(api, dataDir);
+  return { env, platform, v5, product: await v5.addProduct(valveProduct), url: mqtt };
 }
 
 /**

@@ -29,6 +29,29 @@ export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'nidus-e2e-'));
 }
 
+/**
+ * The settings of an embedded platform for one test: a fresh data directory, free API and MQTT ports, no metrics
+ * listener; `extra` adds or overrides settings.
+ */
+export async function embeddedEnv(extra: Record<string, string> = {}) {
+  const dataDir = tempDataDir();
+  const [httpPort, mqttPort] = [await freePort(), await freePort()];
+  const env = {
+    NIDUS_DATA_DIR: dataDir,
+    API_HTTP_PORT: String(httpPort),
+    METRICS_PORT: '0',
+    MQTT_PORT: String(mqttPort),
+    ...extra,
+  };
+  return {
+    env,
+    dataDir,
+    api: `http://127.0.0.1:${httpPort}`,
+    mqtt: `mqtt://127.0.0.1:${mqttPort}`,
+    mqttPort,
+  };
+}
+
 /** The real-infra settings that tools/infra/infra.sh prints (`infra.sh env`), with its defaults. */
 export const infraEnv = {
   KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? '127.0.0.1:29092',
