@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { DuplicateKeyError, VersionConflictError } from '@nidus/persistence-core';
 import { describeDocumentStoreContract, describeSessionStoreContract } from '@nidus/testing';
 import { MemorySessionStore, SessionSpace } from './memory-session-store';
@@ -87,6 +88,52 @@ describe('SQLite write durability', () => {
     expect(await until(() => flushes.length === 3)).toBe(true);
     flushes[2]!.done(new Error('EIO'));
     await expect(failed).rejects.toThrow('EIO'); // not known to be on disk: not acknowledged
+    await store.close();
+  });
+});
+
+describe('SQLite query plans', () => {
+  const planOf = (file: string, sql: string) => {
+    const db = new Database(file, { readonly: true });
+    try {
+      return db
+        .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
+        .all('t', 'd1', 'PENDING')
+        .map((r) => r.detail)
+        .join('; ');
+    } finally {
+      db.close();
+    }
+  };
+
+  it('uses a secondary index on a new, never measured table, and measures a table that has rows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nidus-plan-'));
+    dirs.push(dir);
+    const file = join(dir, 'p.sqlite');
+    const spec = { name: 'queue', indexes: [{ fields: ['device_id', 'status'] }] };
+    const query =
+      `SELECT * FROM doc_queue WHERE tenant = ? AND json_extract(data, '$.device_id') IN (?) ` +
+      `AND json_extract(data, '$.status') IN (?) ORDER BY id ASC LIMIT 2`;
+    let store = new SqliteDocumentStore(file);
+    const queue = await store.collection<{ device_id: string; status: string }>(spec);
+    // Without statistics, SQLite walks the tenant in primary-key order here.
+    expect(planOf(file, query)).toMatch(/USING INDEX doc_queue__device_id_status/);
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        queue.insert('t', `r${String(i).padStart(4, '0')}`, { device_id: `d${i % 30}`, status: 'PENDING' }),
+      ),
+    );
+    await store.close();
+    store = new SqliteDocumentStore(file);
+    await store.collection(spec);
+    const stats = new Database(file, { readonly: true });
+    expect(
+      stats.prepare('SELECT stat FROM sqlite_stat1 WHERE idx = ?').get('doc_queue__device_id_status'),
+    ).toEqual({
+      stat: '300 300 10 10',
+    });
+    stats.close();
+    expect(planOf(file, query)).toMatch(/USING INDEX doc_queue__device_id_status/);
     await store.close();
   });
 });

@@ -42,6 +42,7 @@ export type CommandStore = DocumentCollection<StoredCommand>;
 export function openCommandStore(documents: DocumentStore): Promise<CommandStore> {
   return documents.collection<StoredCommand>({
     name: 'shadow_commands',
-    indexes: [{ fields: ['command_id'], unique: true }, { fields: ['device_id'] }],
+    // (device, status): the queue's head and what is in flight are one index range each, in record-id order.
+    indexes: [{ fields: ['command_id'], unique: true }, { fields: ['device_id', 'status'] }],
   });
 }
