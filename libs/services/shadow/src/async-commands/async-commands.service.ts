@@ -164,10 +164,14 @@ export class AsyncCommandsService {
     return 'completed';
   }
 
-  /** A deadline passed (the sweep): a PENDING command EXPIRED, a SENT one TIMEOUT (spec 03 §5.2.4). */
-  async expire(project: string, recordId: string): Promise<void> {
+  /**
+   * A deadline passed (the sweep): a PENDING command EXPIRED, a SENT one TIMEOUT (spec 03 §5.2.4) — if it is still the
+   * command's deadline (one left behind by a crash between a status change and its clearing changes nothing).
+   */
+  async expire(project: string, recordId: string, deadlineId: string): Promise<void> {
     let deviceId: string | undefined;
     await this.update(project, recordId, (c) => {
+      if (c.deadline_id !== deadlineId) return undefined;
       deviceId = c.device_id;
       if (c.status === 'PENDING') return { status: 'EXPIRED' };
       if (c.status === 'SENT') return { status: 'TIMEOUT' };

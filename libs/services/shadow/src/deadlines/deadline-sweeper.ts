@@ -9,7 +9,8 @@ import { AsyncCommandsService } from '../async-commands/async-commands.service';
 import { MessagesService } from '../messages/messages.service';
 import { SHADOW_PARTS, type ShadowParts } from '../shadow.parts';
 
-const sweepMs = 10_000;
+/** Spec 03 §9 (5): a scheduled-job table swept every second. */
+const sweepMs = 1_000;
 
 /**
  * Every `sweepMs`, ends what timed out: cached messages (TIMEOUT), cached commands (EXPIRED) and sent commands without
@@ -49,7 +50,7 @@ export class DeadlineSweeper implements OnApplicationBootstrap, BeforeApplicatio
       const due = await this.parts.deadlines.due(this.runtime.clock.now(), 200);
       for (const d of due) {
         if (d.kind === 'message') await this.messages.expire(d.project, d.recordId);
-        else await this.commands.expire(d.project, d.recordId);
+        else await this.commands.expire(d.project, d.recordId, d.id);
         await this.parts.deadlines.clear(d.id);
       }
       if (due.length < 200) return;

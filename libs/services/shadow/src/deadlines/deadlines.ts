@@ -1,4 +1,4 @@
-import type { DocumentCollection, DocumentStore } from '@nidus/persistence-core';
+import { type DocumentCollection, type DocumentStore, DuplicateKeyError } from '@nidus/persistence-core';
 import { deploymentTenant } from '@nidus/contracts';
 
 /** What a deadline ends: a cached message (TIMEOUT) or an asynchronous command (EXPIRED, TIMEOUT). */
@@ -23,10 +23,12 @@ export class Deadlines {
     return new Deadlines(await documents.collection<StoredDeadline>({ name: 'shadow_deadlines' }));
   }
 
-  /** Schedules a deadline; its id, to clear it. */
+  /** Schedules a deadline; its id, to clear it. Setting one that is already there (same time, same record) is a no-op. */
   async set(kind: DeadlineKind, project: string, recordId: string, atMs: number): Promise<string> {
     const id = `${String(Math.max(0, Math.floor(atMs))).padStart(15, '0')}-${recordId}`;
-    await this.index.insert(tenant, id, { kind, project, record_id: recordId });
+    await this.index.insert(tenant, id, { kind, project, record_id: recordId }).catch((error: unknown) => {
+      if (!(error instanceof DuplicateKeyError)) throw error;
+    });
     return id;
   }
 
