@@ -1,6 +1,6 @@
 import { type MqttClient, connect } from 'mqtt';
 import { connectDevice, iotdaLogin, nextMessage } from '../mqtt/device-clients';
-import { useValvePlatform } from './answering-device';
+import { useValvePlatform, valveProduct } from './answering-device';
 
 // Device shadows (issue 5; spec 02 §4, spec 05 §3.4) in the embedded shape: desired values set with curl converge on
 // an MQTT.js device — delivered when it comes online, when it reports, and when they change while it is online —
@@ -101,6 +101,43 @@ describe('desired values converge on the device', () => {
     expect(second.status).toBe(200);
     expect((await delivered).json).toEqual({
       services: [{ service_id: 'Valve', properties: { opening: 70 } }],
+    });
+  });
+});
+
+describe("a new device's shadow", () => {
+  it("starts with the product's default values and the creation request's shadow, delivered on connect", async () => {
+    const [valve] = valveProduct.service_capabilities;
+    const withDefaults = await nidus.v5.addProduct({
+      ...valveProduct,
+      name: 'e2e-valve-defaults',
+      service_capabilities: [
+        {
+          ...valve,
+          properties: [
+            { ...valve!.properties[0], default_value: 25 },
+            { property_name: 'mode', data_type: 'string', method: 'RW', default_value: 'AUTO' },
+            { ...valve!.properties[1], default_value: 1.0 }, // read-only: no desired value
+          ],
+        },
+      ],
+    });
+    const id = await nidus.v5.addDevice(withDefaults, 'shadow-initial', secret, {
+      shadow: [{ service_id: 'Valve', desired: { mode: 'MANUAL' } }],
+    });
+    const initial = await shadowWhen(id, (s) => s.shadow.length > 0);
+    expect(initial.shadow).toEqual([
+      {
+        service_id: 'Valve',
+        desired: { properties: { opening: 25, mode: 'MANUAL' }, event_time: expect.any(String) },
+        reported: { properties: {} },
+        version: 1,
+      },
+    ]);
+    const client = connect(nidus.url, { ...iotdaLogin(id, secret), protocolVersion: 4, reconnectPeriod: 0 });
+    nidus.clients.push(client);
+    expect((await propertySets(client, id)).json).toEqual({
+      services: [{ service_id: 'Valve', properties: { opening: 25, mode: 'MANUAL' } }],
     });
   });
 });

@@ -45,3 +45,13 @@ export const productAccessSchema = z.object({
   service_capabilities: z.array(z.unknown()),
 });
 export type ProductAccess = z.infer<typeof productAccessSchema>;
+
+/**
+ * A new device as the shadow service starts its shadow (spec 02 §4.4): the device, and the `shadow` (initial desired
+ * values per service) its creation request gave.
+ */
+export const initialShadowSchema = z.object({
+  device: deviceAccessSchema,
+  services: z.array(z.object({ service_id: z.string(), desired: z.record(z.string(), z.unknown()) })),
+});
+export type InitialShadow = z.infer<typeof initialShadowSchema>;

@@ -98,10 +98,12 @@ export { type SystemEventRoute, isSystemService, systemEventRoute, systemEventRo
 export {
   type DeviceAccess,
   type DeviceAccessLookup,
+  type InitialShadow,
   type ProductAccess,
   deviceAccessAnswerSchema,
   deviceAccessLookupSchema,
   deviceAccessSchema,
+  initialShadowSchema,
   maxDeviceAccessLookup,
   productAccessSchema,
 } from './device-access';

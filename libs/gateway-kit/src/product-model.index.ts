@@ -14,6 +14,8 @@ export interface ModelIndex {
 /** A property's value definition and its access methods (`R`, `W`, `E`, spec 02 §2.2.2). */
 export interface PropertyDefinition extends ValueDefinition {
   readonly method: string;
+  /** Written into the desired section of every new device's shadow (spec 02 §3). */
+  readonly default_value?: unknown;
 }
 
 /** A command or event parameter: its value definition and whether it must be given. */

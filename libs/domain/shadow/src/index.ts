@@ -8,6 +8,7 @@ export {
   type ShadowSection,
   deepEqual,
   deltaOf,
+  initialDesired,
   maxShadowEntryBytes,
   reportProperties,
   updateDesired,

@@ -2,6 +2,7 @@ import {
   type ShadowModel,
   type ShadowProperty,
   deltaOf,
+  initialDesired,
   reportProperties,
   updateDesired,
 } from './shadow-document';
@@ -103,5 +104,38 @@ describe('reportProperties and deltaOf (spec 02 §4.4)', () => {
   it('ignores reports of services and properties the model does not have', () => {
     expect(reportProperties(entries, 'Nope', { a: 1 }, t2, model)).toEqual(entries);
     expect(reportProperties(entries, 'Valve', { a: 1 }, t2, model)).toEqual(entries);
+  });
+});
+
+describe('initialDesired (spec 02 §4.4)', () => {
+  const withDefaults = new Map([
+    [
+      'Valve',
+      new Map<string, ShadowProperty>([
+        ['opening', { data_type: 'int', method: 'RW', default_value: 20 }],
+        ['mode', { data_type: 'string', method: 'RW', default_value: 'auto' }],
+        ['pressure', { data_type: 'decimal', method: 'R', default_value: 1.5 }],
+      ]),
+    ],
+    ['Meter', new Map<string, ShadowProperty>([['total', { data_type: 'int', method: 'RW' }]])],
+  ]);
+
+  it('starts from the defaults of writable properties, the request winning property by property', () => {
+    expect(initialDesired(withDefaults, [])).toEqual([
+      { service_id: 'Valve', desired: { opening: 20, mode: 'auto' } },
+    ]);
+    expect(
+      initialDesired(withDefaults, [
+        { service_id: 'Valve', desired: { opening: 70 } },
+        { service_id: 'Meter', desired: { total: 0 } },
+      ]),
+    ).toEqual([
+      { service_id: 'Valve', desired: { opening: 70, mode: 'auto' } },
+      { service_id: 'Meter', desired: { total: 0 } },
+    ]);
+  });
+
+  it('has nothing to start with when the model has no defaults and the request no shadow', () => {
+    expect(initialDesired(new Map([['Valve', properties]]), [])).toEqual([]);
   });
 });

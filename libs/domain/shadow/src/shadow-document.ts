@@ -20,6 +20,7 @@ export interface ShadowEntry {
 /** A property as the shadow needs it: its value definition and access methods. */
 export interface ShadowProperty extends ValueDefinition {
   readonly method: string;
+  readonly default_value?: unknown;
 }
 
 /** The product model's properties of a service, or undefined when the model has no such service. */
@@ -102,6 +103,25 @@ export function updateDesired(
     next.set(update.service_id, entry);
   }
   return { ok: true, entries: [...next.values()] };
+}
+
+/**
+ * The desired values a new device's shadow starts with (spec 02 §4.4): the model's default values of writable
+ * properties, per service, with the creation request's `shadow` over them property by property. A default of a
+ * property the device cannot be asked to set (not writable) stays out: a desired value for it would be refused.
+ */
+export function initialDesired(
+  services: ReadonlyMap<string, ReadonlyMap<string, ShadowProperty>>,
+  requested: readonly DesiredUpdate[],
+): DesiredUpdate[] {
+  const desired = new Map<string, Record<string, unknown>>();
+  for (const [serviceId, properties] of services)
+    for (const [name, property] of properties)
+      if (property.default_value !== undefined && property.method.includes('W'))
+        desired.set(serviceId, { ...desired.get(serviceId), [name]: property.default_value });
+  for (const update of requested)
+    desired.set(update.service_id, { ...desired.get(update.service_id), ...update.desired });
+  return [...desired].map(([service_id, values]) => ({ service_id, desired: values }));
 }
 
 /**

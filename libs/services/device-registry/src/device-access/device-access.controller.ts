@@ -1,6 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { type DeviceAccessLookup, type ProductAccess, deviceAccessLookupSchema } from '@nidus/contracts';
-import { ZodValidationPipe } from '@nidus/platform-iotda-http';
+import {
+  type DeviceAccessLookup,
+  type InitialShadow,
+  type ProductAccess,
+  deviceAccessLookupSchema,
+} from '@nidus/contracts';
+import { IotdaApiError, ZodValidationPipe } from '@nidus/platform-iotda-http';
 import { DeviceAccessService } from './device-access.service';
 
 /**
@@ -16,6 +21,14 @@ export class DeviceAccessController {
   @HttpCode(200)
   async lookup(@Body(new ZodValidationPipe(deviceAccessLookupSchema)) body: DeviceAccessLookup) {
     return { devices: await this.access.devices(body.device_ids) };
+  }
+
+  /** A new device and the initial desired values of its creation request, for the shadow service; 404 if unknown. */
+  @Get('devices/:device_id/initial-shadow')
+  async initialShadow(@Param('device_id') deviceId: string): Promise<InitialShadow> {
+    const found = await this.access.initialShadow(deviceId);
+    if (!found) throw new IotdaApiError('DEVICE_NOT_FOUND', `Device ${deviceId}.`);
+    return found;
   }
 
   @Get('products/:project_id/:app_id/:product_id')

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { DeviceAccess, ProductAccess } from '@nidus/contracts';
+import type { DeviceAccess, InitialShadow, ProductAccess } from '@nidus/contracts';
 import { ProductService } from '../products/product.service';
 import { REGISTRY_STORE, type RegistryStore, findDevices } from '../registry.store';
 import type { StoredDevice } from '../devices/device.schema';
@@ -18,6 +18,16 @@ export class DeviceAccessService {
     // read each did not answer within the gateway's timeout on FerretDB (bench:mqtt).
     const found = await findDevices(this.store, deviceIds); // getMany reads a repeated id once
     return found.map(({ project, device }) => toDeviceAccess(project, device.data));
+  }
+
+  async initialShadow(deviceId: string): Promise<InitialShadow | undefined> {
+    const [found] = await findDevices(this.store, [deviceId]);
+    if (!found) return undefined;
+    const { project, device } = found;
+    return {
+      device: toDeviceAccess(project, device.data),
+      services: [...(device.data.initial_desired ?? [])],
+    };
   }
 
   async product(project: string, appId: string, productId: string): Promise<ProductAccess> {

@@ -16,7 +16,7 @@ import { ShadowService } from './shadow.service';
 /**
  * What the shadow service learns from devices: where each one is online (status events, ADR 0010) — when it comes
  * online it gets its undelivered desired values, cached messages and commands —, what it reports (into the reported sections),
- * its shadow gets, the gateways' receipts for messages and commands, and its deletion.
+ * its shadow gets, the gateways' receipts for messages and commands, its creation (the initial shadow) and its deletion.
  */
 @Injectable()
 export class DeviceEventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
@@ -73,6 +73,8 @@ export class DeviceEventsConsumer implements OnApplicationBootstrap, OnModuleDes
         handler: async ({ tenant, data }) => {
           if (data.event === 'delete')
             await this.shadows.deviceDeleted(tenant, data.notify_data.header.device_id);
+          else if (data.event === 'create')
+            await this.shadows.deviceCreated(tenant, data.notify_data.body.device_id);
         },
       }),
     );

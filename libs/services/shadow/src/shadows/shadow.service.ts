@@ -7,6 +7,7 @@ import {
   type ShadowRequested,
   formatCompactUtc,
   gatewayDownlinkTopic,
+  initialShadowSchema,
 } from '@nidus/contracts';
 import {
   type DesiredUpdate,
@@ -14,6 +15,7 @@ import {
   type ShadowModel,
   deepEqual,
   deltaOf,
+  initialDesired,
   reportProperties,
   updateDesired,
 } from '@nidus/domain-shadow';
@@ -120,6 +122,34 @@ export class ShadowService implements BeforeApplicationShutdown {
       body: { object_device_id: deviceId, shadow },
       ttlMs: downlinkTtlMs,
     });
+  }
+
+  /**
+   * A device was created: its shadow starts with the product's default values and its creation request's `shadow`
+   * (spec 02 §4.4), delivered as any desired value is. Once: a shadow that has begun (the event again, or an update
+   * that came first) is left as it is.
+   */
+  async deviceCreated(project: string, deviceId: string): Promise<void> {
+    const path = `/internal/device-access/devices/${encodeURIComponent(deviceId)}/initial-shadow`;
+    const initial = await this.parts.client.get('device-registry', path, initialShadowSchema);
+    if (!initial || initial.device.project_id !== project) return; // deleted meanwhile
+    const access = initial.device;
+    const index = await modelOf(this.parts.directory, access);
+    const services = new Map([...index.services].map(([id, s]) => [id, s.properties]));
+    const updates = initialDesired(services, initial.services);
+    if (updates.length === 0) return;
+    const now = formatCompactUtc(this.runtime.clock.now());
+    const saved = await this.change(access, (entries) => {
+      if (entries.length > 0) return entries;
+      const outcome = updateDesired(entries, updates, shadowModelOf(index), now);
+      if (outcome.ok) return outcome.entries;
+      this.runtime.logger.warn(
+        { deviceId, reason: outcome.reason, detail: outcome.detail },
+        'initial shadow refused',
+      );
+      return entries;
+    });
+    this.deliverLater(access, saved.data.services, 'update');
   }
 
   /** The device was deleted: so is its shadow. */
