@@ -1,0 +1,9 @@
+export {
+  type CompiledRuleSql,
+  type RuleSqlText,
+  type SqlClause,
+  RuleSqlError,
+  compileRuleSql,
+  compileRuleStatement,
+  maxClauseLength,
+} from './rule-sql';
