@@ -7,6 +7,7 @@ export {
   serverKeepAliveMs,
 } from './process-host';
 export { createServiceApp, jsonBodyLimit } from './service-app';
+export { standaloneRuntime } from './standalone-runtime';
 export {
   CLOCK,
   EVENT_BUS,

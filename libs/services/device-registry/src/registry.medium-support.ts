@@ -1,13 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { loadConfig } from '@nidus/platform-config';
-import { HealthRegistry } from '@nidus/platform-health';
-import { createMetricsRegistry } from '@nidus/platform-observability';
-import { type Infrastructure, type ServiceRuntime, openInfrastructure } from '@nidus/platform-runtime';
-import { SecretBox } from '@nidus/platform-secrets';
+import { type Infrastructure, openInfrastructure, standaloneRuntime } from '@nidus/platform-runtime';
 import { type Clock, silentLogger } from '@nidus/ports';
 import { createDeviceRegistry } from './device-registry.bootstrap';
 
@@ -37,27 +33,10 @@ export async function startRegistry(
   beforeStart: (infra: Infrastructure) => Promise<void> = async () => undefined,
 ): Promise<RegistryUnderTest> {
   const dataDir = mkdtempSync(join(tmpdir(), 'nidus-registry-'));
-  const internalToken = randomBytes(16).toString('hex');
   const config = loadConfig({ NIDUS_DATA_DIR: dataDir }, { defaultServices: ['device-registry'] });
   const infra = await openInfrastructure(config, silentLogger);
-  const health = new HealthRegistry();
-  const runtime: ServiceRuntime = {
-    service: 'device-registry',
-    config,
-    logger: silentLogger,
-    metrics: createMetricsRegistry({ instance: 'test' }),
-    health,
-    healthEndpoint: health,
-    bus: infra.bus,
-    clock,
-    documents: () => infra.documents('device-registry'),
-    sessions: () => infra.sessions('device-registry'),
-    secrets: new SecretBox(randomBytes(32)),
-    internalToken,
-    locate: () => 'http://127.0.0.1:1',
-    handlerOf: () => undefined,
-    notice: () => undefined,
-  };
+  const runtime = standaloneRuntime('device-registry', config, infra, { clock });
+  const { internalToken } = runtime;
   await beforeStart(infra);
   const app = await createDeviceRegistry(runtime);
   await app.listen(0, '127.0.0.1');

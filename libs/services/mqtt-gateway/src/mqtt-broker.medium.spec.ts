@@ -9,10 +9,8 @@ import { type StatusUpdatePush, deviceMessageReportedV1, deviceStatusChangedV1 }
 import { type DeviceDirectory, DeviceSessions, GatewayInstance, UplinkPipeline } from '@nidus/gateway-kit';
 import type { EventBus } from '@nidus/messaging-core';
 import { loadConfig } from '@nidus/platform-config';
-import { HealthRegistry } from '@nidus/platform-health';
 import type { InternalClient } from '@nidus/platform-iotda-http';
-import { createMetricsRegistry } from '@nidus/platform-observability';
-import { type Infrastructure, type ServiceRuntime, openInfrastructure } from '@nidus/platform-runtime';
+import { type Infrastructure, openInfrastructure, standaloneRuntime } from '@nidus/platform-runtime';
 import { SecretBox } from '@nidus/platform-secrets';
 import { silentLogger, systemClock } from '@nidus/ports';
 import { MqttBrokerService } from './mqtt-broker.service';
@@ -109,24 +107,11 @@ describe('mqtt-gateway while the bus is down (spec 01 durability: PUBACK only af
       group: 'test-statuses',
       handler: async (e) => void statuses.push(e),
     });
-    const health = new HealthRegistry();
-    const runtime: ServiceRuntime = {
-      service: 'mqtt-gateway',
-      config,
-      logger: silentLogger,
-      metrics: createMetricsRegistry({ instance: 'test' }),
-      health,
-      healthEndpoint: health,
+    const runtime = standaloneRuntime('mqtt-gateway', config, infra, {
       bus: flaky.bus,
-      clock: systemClock,
-      documents: () => infra.documents('mqtt-gateway'),
-      sessions: () => infra.sessions('mqtt-gateway'),
       secrets: boxes,
       internalToken: 'x'.repeat(32),
-      locate: () => 'http://127.0.0.1:1',
-      handlerOf: () => undefined,
-      notice: () => undefined,
-    };
+    });
     // The registry is not under test here: the directory knows the one device.
     const directory = {
       device: async (id: string) => (id === access.device_id ? access : undefined),

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,10 +12,7 @@ import {
 } from '@nidus/contracts';
 import type { DeviceDirectory } from '@nidus/gateway-kit';
 import { loadConfig } from '@nidus/platform-config';
-import { HealthRegistry } from '@nidus/platform-health';
-import { createMetricsRegistry } from '@nidus/platform-observability';
-import { type Infrastructure, type ServiceRuntime, openInfrastructure } from '@nidus/platform-runtime';
-import { SecretBox } from '@nidus/platform-secrets';
+import { type Infrastructure, openInfrastructure, standaloneRuntime } from '@nidus/platform-runtime';
 import { silentLogger } from '@nidus/ports';
 import { AsyncCommandsService } from '../async-commands/async-commands.service';
 import { MessagesService } from '../messages/messages.service';
@@ -71,24 +67,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'nidus-deadlines-'));
   const config = loadConfig({ NIDUS_DATA_DIR: dataDir }, { defaultServices: ['shadow'] });
   infra = await openInfrastructure(config, silentLogger);
-  const health = new HealthRegistry();
-  const runtime: ServiceRuntime = {
-    service: 'shadow',
-    config,
-    logger: silentLogger,
-    metrics: createMetricsRegistry({ instance: 'test' }),
-    health,
-    healthEndpoint: health,
-    bus: infra.bus,
-    clock: { now: () => now },
-    documents: () => infra.documents('shadow'),
-    sessions: () => infra.sessions('shadow'),
-    secrets: new SecretBox(randomBytes(32)),
-    internalToken: 'test',
-    locate: () => 'http://127.0.0.1:1',
-    handlerOf: () => undefined,
-    notice: () => undefined,
-  };
+  const runtime = standaloneRuntime('shadow', config, infra, { clock: { now: () => now } });
   const directory = {
     device: async (id: string) => (id === access.device_id ? access : undefined),
     product: async () => product,
