@@ -373,28 +373,21 @@ describe.each([
     const operations = Object.values(doc.json.paths)
       .flatMap((item) => Object.values(item).map((op) => op.operationId))
       .sort();
-    // This distributed deployment runs no shadow service: its operations are left out, and named unavailable.
-    const shadow = [
-      'show_device_shadow',
-      'update_device_shadow_desired_data',
-      'delete_device_shadow',
-      'create_command',
-      'create_async_command',
-      'show_async_device_command',
-      'list_async_commands',
-      'list_async_history_commands',
-      'count_async_history_commands',
-      'update_properties',
-      'list_properties',
-      'create_message',
-      'list_device_messages',
-      'show_device_message',
-      'delete_device_message',
-    ];
-    expect(doc.json.info['x-nidus-unavailable']).toEqual(shape === 'embedded' ? undefined : ['shadow']);
+    // The distributed deployment here runs no shadow and no rule engine: their operations are out, named unavailable.
+    const shadow = (
+      'show_device_shadow update_device_shadow_desired_data delete_device_shadow create_command create_async_command ' +
+      'show_async_device_command list_async_commands list_async_history_commands count_async_history_commands ' +
+      'update_properties list_properties create_message list_device_messages show_device_message delete_device_message'
+    ).split(' ');
+    const rules = ['create', 'list', 'show', 'update', 'delete'].map((verb) =>
+      verb === 'list' ? 'list_routing_rules' : `${verb}_routing_rule`,
+    );
+    expect(doc.json.info['x-nidus-unavailable']).toEqual(
+      shape === 'embedded' ? undefined : ['rule-engine', 'shadow'],
+    );
     expect(operations).toEqual(
       [
-        ...(shape === 'embedded' ? shadow : []),
+        ...(shape === 'embedded' ? [...shadow, ...rules] : []),
         'add_application',
         'show_applications',
         'show_application',

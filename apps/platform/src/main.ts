@@ -3,6 +3,7 @@ import { ProcessHost, type ServiceFactory, configOrExit } from '@nidus/platform-
 import { createApi } from '@nidus/service-api';
 import { createDeviceRegistry } from '@nidus/service-device-registry';
 import { createMqttGateway } from '@nidus/service-mqtt-gateway';
+import { createRuleEngine } from '@nidus/service-rule-engine';
 import { createShadow } from '@nidus/service-shadow';
 
 // Nidus in one process: every service (or the NIDUS_SERVICES subset) as its own Nest application over shared
@@ -12,6 +13,7 @@ const services: Partial<Record<ServiceName, ServiceFactory>> = {
   'device-registry': createDeviceRegistry,
   shadow: createShadow, // before the gateways: it learns which devices come online from their status events
   'mqtt-gateway': createMqttGateway,
+  'rule-engine': createRuleEngine,
   api: createApi, // last: it starts taking requests once the services behind it are up
 };
 

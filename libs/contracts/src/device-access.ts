@@ -35,6 +35,10 @@ export type DeviceAccess = z.infer<typeof deviceAccessSchema>;
 
 export const deviceAccessAnswerSchema = z.object({ devices: z.array(deviceAccessSchema) });
 
+/** A resource space as another service resolves it (the project's default one when none is named). */
+export const resourceSpaceAccessSchema = z.object({ app_id: z.string(), app_name: z.string() });
+export type ResourceSpaceAccess = z.infer<typeof resourceSpaceAccessSchema>;
+
 /** A product as a gateway needs it: how its devices encode data and its model, to validate what they send. */
 export const productAccessSchema = z.object({
   project_id: z.string(),

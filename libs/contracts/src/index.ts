@@ -100,10 +100,12 @@ export {
   type DeviceAccessLookup,
   type InitialShadow,
   type ProductAccess,
+  type ResourceSpaceAccess,
   deviceAccessAnswerSchema,
   deviceAccessLookupSchema,
   deviceAccessSchema,
   initialShadowSchema,
   maxDeviceAccessLookup,
   productAccessSchema,
+  resourceSpaceAccessSchema,
 } from './device-access';

@@ -70,6 +70,7 @@ export const iotdaErrors = {
   SHADOW_PROPERTY_NOT_WRITABLE: e(400, 'IOTDA.000006', 'Invalid input data. The property is not writable.'),
   SHADOW_VALUE_INVALID: e(400, 'IOTDA.000006', 'Invalid input data. The value does not fit the property.'),
   SHADOW_TOO_LARGE: e(400, 'IOTDA.000006', 'Invalid input data. A service shadow is at most 64 KiB.'),
+  RULE_SQL_INVALID: e(400, 'IOTDA.000006', 'Invalid input data. The rule SQL does not compile.'),
   // 401 / 403 — who is asking (spec 05 §1.6.3)
   UNAUTHENTICATED: e(401, 'APIGW.0301', 'Incorrect IAM authentication information.'),
   INVALID_TOKEN: e(403, 'IOTDA.000004', 'Invalid access token.'),
@@ -84,6 +85,7 @@ export const iotdaErrors = {
   ROUTE_NOT_FOUND: e(404, 'IOTDA.904000', 'No such API operation.'),
   MESSAGE_NOT_FOUND: e(404, 'IOTDA.904004', 'The message does not exist.'),
   COMMAND_NOT_FOUND: e(404, 'IOTDA.904005', 'The command does not exist.'),
+  RULE_NOT_FOUND: e(404, 'IOTDA.904006', 'The routing rule does not exist.'),
   // 408 / 409 — state
   REQUEST_TIMEOUT: e(408, 'IOTDA.908001', 'The device did not answer in time.'),
   DEVICE_OFFLINE: e(409, 'IOTDA.014016', 'The device is not online.'),

@@ -14,6 +14,7 @@ import { ProductController } from './products/product.controller';
 import { ProductService } from './products/product.service';
 import { REGISTRY_STORE, openRegistryStore } from './registry.store';
 import { ResourceSpaceController } from './resource-spaces/resource-space.controller';
+import { ResourceSpaceLookupController } from './resource-spaces/resource-space-lookup.controller';
 import { ResourceSpaceService } from './resource-spaces/resource-space.service';
 
 /** This service's part of the api's OpenAPI document (ADR 0006). */
@@ -30,6 +31,7 @@ class OpenApiController {
   imports: [IotdaHttpModule],
   controllers: [
     ResourceSpaceController,
+    ResourceSpaceLookupController,
     ProductController,
     DeviceController,
     DeviceLogController,

@@ -37,6 +37,11 @@ export const v5Owners: Readonly<Record<string, ServiceName>> = {
   list_device_messages: 'shadow',
   show_device_message: 'shadow',
   delete_device_message: 'shadow',
+  create_routing_rule: 'rule-engine',
+  list_routing_rules: 'rule-engine',
+  show_routing_rule: 'rule-engine',
+  update_routing_rule: 'rule-engine',
+  delete_routing_rule: 'rule-engine',
 };
 
 export interface V5Route {

@@ -1,0 +1,1 @@
+export { createRuleEngine } from './rule-engine.bootstrap';

@@ -1,0 +1,16 @@
+import { InternalClient } from '@nidus/platform-iotda-http';
+import type { ServiceRuntime } from '@nidus/platform-runtime';
+import { type RuleStore, openRuleStore } from './routing-rules/routing-rule.schema';
+
+/** What the rule engine's slices share, made once per service instance. */
+export interface RuleParts {
+  /** The registry (resource spaces). */
+  readonly client: InternalClient;
+  readonly rules: RuleStore;
+}
+
+export const RULE_PARTS = Symbol('RULE_PARTS');
+
+export async function makeRuleParts(runtime: ServiceRuntime): Promise<RuleParts> {
+  return { client: new InternalClient(runtime), rules: await openRuleStore(await runtime.documents()) };
+}
