@@ -14,3 +14,4 @@ export {
 export { type HttpRequest, type HttpResponse, requestIdMiddleware, requestIdOf } from './request-id';
 export { ZodValidationPipe } from './zod-validation.pipe';
 export { type V5Operation, openApiPaths } from './openapi';
+export { openApiPathsController } from './openapi-paths.controller';

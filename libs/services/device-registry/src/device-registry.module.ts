@@ -1,5 +1,5 @@
-import { Controller, Get, Module } from '@nestjs/common';
-import { IotdaHttpModule, openApiPaths } from '@nidus/platform-iotda-http';
+import { Module } from '@nestjs/common';
+import { IotdaHttpModule, openApiPathsController } from '@nidus/platform-iotda-http';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
 import { DeviceAccessController } from './device-access/device-access.controller';
 import { DeviceAccessService } from './device-access/device-access.service';
@@ -17,15 +17,6 @@ import { ResourceSpaceController } from './resource-spaces/resource-space.contro
 import { ResourceSpaceLookupController } from './resource-spaces/resource-space-lookup.controller';
 import { ResourceSpaceService } from './resource-spaces/resource-space.service';
 
-/** This service's part of the api's OpenAPI document (ADR 0006). */
-@Controller('internal')
-class OpenApiController {
-  @Get('openapi-paths')
-  paths() {
-    return openApiPaths(deviceRegistryOperations);
-  }
-}
-
 /** Root module of the device-registry service: resource spaces, products, devices and their logs (spec 05 §3.1–§3.3). */
 @Module({
   imports: [IotdaHttpModule],
@@ -36,7 +27,7 @@ class OpenApiController {
     DeviceController,
     DeviceLogController,
     DeviceAccessController,
-    OpenApiController,
+    openApiPathsController(deviceRegistryOperations),
   ],
   providers: [
     {

@@ -1,19 +1,10 @@
-import { Controller, Get, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { IotdaHttpModule, openApiPaths } from '@nidus/platform-iotda-http';
+import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { IotdaHttpModule, openApiPathsController } from '@nidus/platform-iotda-http';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
 import { ruleEngineOperations } from './rule-engine.openapi';
 import { RULE_PARTS, type RuleParts, makeRuleParts } from './rule-engine.parts';
 import { RoutingRulesController } from './routing-rules/routing-rules.controller';
 import { RoutingRulesService } from './routing-rules/routing-rules.service';
-
-/** This service's part of the api's OpenAPI document (ADR 0006). */
-@Controller('internal')
-class OpenApiController {
-  @Get('openapi-paths')
-  paths() {
-    return openApiPaths(ruleEngineOperations);
-  }
-}
 
 /** Lets go of what the slices share. */
 @Injectable()
@@ -28,7 +19,7 @@ class RulePartsCloser implements OnApplicationShutdown {
 /** Root module of the rule engine: data-forwarding routing rules (spec 03 §7, spec 05 §3.10; ADR 0011). */
 @Module({
   imports: [IotdaHttpModule],
-  controllers: [RoutingRulesController, OpenApiController],
+  controllers: [RoutingRulesController, openApiPathsController(ruleEngineOperations)],
   providers: [
     {
       provide: RULE_PARTS,

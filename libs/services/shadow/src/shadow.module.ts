@@ -1,5 +1,5 @@
-import { Controller, Get, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { IotdaHttpModule, openApiPaths } from '@nidus/platform-iotda-http';
+import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { IotdaHttpModule, openApiPathsController } from '@nidus/platform-iotda-http';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
 import { AsyncCommandsController } from './async-commands/async-commands.controller';
 import { AsyncCommandsService } from './async-commands/async-commands.service';
@@ -14,15 +14,6 @@ import { ShadowService } from './shadows/shadow.service';
 import { DownlinkResponsesConsumer } from './sync-calls/downlink-responses.consumer';
 import { SyncCallsController } from './sync-calls/sync-calls.controller';
 import { SyncCallsService } from './sync-calls/sync-calls.service';
-
-/** This service's part of the api's OpenAPI document (ADR 0006). */
-@Controller('internal')
-class OpenApiController {
-  @Get('openapi-paths')
-  paths() {
-    return openApiPaths(shadowOperations);
-  }
-}
 
 /** Closes what the slices share once the consumers have stopped. */
 @Injectable()
@@ -45,7 +36,7 @@ class ShadowPartsCloser implements OnApplicationShutdown {
     SyncCallsController,
     AsyncCommandsController,
     MessagesController,
-    OpenApiController,
+    openApiPathsController(shadowOperations),
   ],
   providers: [
     {
