@@ -379,8 +379,10 @@ describe.each([
       'show_async_device_command list_async_commands list_async_history_commands count_async_history_commands ' +
       'update_properties list_properties create_message list_device_messages show_device_message delete_device_message'
     ).split(' ');
-    const rules = ['create', 'list', 'show', 'update', 'delete'].map((verb) =>
-      verb === 'list' ? 'list_routing_rules' : `${verb}_routing_rule`,
+    const rules = ['create', 'list', 'show', 'update', 'delete'].flatMap((verb) =>
+      verb === 'list'
+        ? ['list_routing_rules', 'list_rule_actions']
+        : [`${verb}_routing_rule`, `${verb}_rule_action`],
     );
     expect(doc.json.info['x-nidus-unavailable']).toEqual(
       shape === 'embedded' ? undefined : ['rule-engine', 'shadow'],

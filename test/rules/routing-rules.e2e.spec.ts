@@ -132,3 +132,96 @@ describe('routing rules', () => {
     expect(unknown.status).toBe(404);
   });
 });
+
+interface Action {
+  action_id: string;
+  rule_id: string;
+  app_id: string | null;
+  channel: string;
+  channel_detail: Record<string, unknown>;
+}
+
+describe('rule actions', () => {
+  it('adds HTTP and AMQP targets to a rule, lists, shows, changes and deletes them, and goes with its rule', async () => {
+    const rule = (await v5.request<Rule>('POST', '/routing-rule/rules', hotMeters)).json;
+    const http = await v5.request<Action>('POST', '/routing-rule/actions', {
+      rule_id: rule.rule_id,
+      channel: 'HTTP_FORWARDING',
+      channel_detail: { http_forwarding: { url: 'https://app.example.com:8443/iot/push' } },
+    });
+    expect(http.status).toBe(201);
+    expect(http.json).toEqual({
+      action_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      rule_id: rule.rule_id,
+      app_id: rule.app_id,
+      channel: 'HTTP_FORWARDING',
+      channel_detail: {
+        http_forwarding: {
+          url: 'https://app.example.com:8443/iot/push',
+          sni_enable: false,
+          signature_enable: false,
+        },
+      },
+    });
+    const amqp = await v5.request<Action>('POST', '/routing-rule/actions', {
+      rule_id: rule.rule_id,
+      channel: 'AMQP_FORWARDING',
+      channel_detail: { amqp_forwarding: { queue_name: 'DefaultQueue' } },
+    });
+    expect(amqp.status).toBe(201);
+
+    const listed = await v5.request<{ actions: Action[]; count: number }>(
+      'GET',
+      `/routing-rule/actions?rule_id=${rule.rule_id}`,
+    );
+    expect(listed.json.actions.map((a) => a.channel)).toEqual(['AMQP_FORWARDING', 'HTTP_FORWARDING']);
+    expect(listed.json.count).toBe(2);
+    const moved = await v5.request<Action>('PUT', `/routing-rule/actions/${http.json.action_id}`, {
+      channel: 'AMQP_FORWARDING',
+      channel_detail: { amqp_forwarding: { queue_name: 'other|queue' } },
+    });
+    expect(moved.json.channel_detail).toEqual({ amqp_forwarding: { queue_name: 'other|queue' } });
+    expect((await v5.request<Action>('GET', `/routing-rule/actions/${http.json.action_id}`)).json).toEqual(
+      moved.json,
+    );
+    expect((await v5.request('DELETE', `/routing-rule/actions/${amqp.json.action_id}`)).status).toBe(204);
+    expect((await v5.request('DELETE', `/routing-rule/rules/${rule.rule_id}`)).status).toBe(204);
+    const gone = await v5.request<ErrorBody>('GET', `/routing-rule/actions/${http.json.action_id}`);
+    expect(gone.status).toBe(404);
+    expect(gone.json.error_code).toBe('IOTDA.904007');
+  });
+
+  it('refuses an unknown rule, a channel Nidus does not forward to, a detail of another channel, a bad URL', async () => {
+    const rule = (await v5.request<Rule>('POST', '/routing-rule/rules', hotMeters)).json;
+    const add = (body: Record<string, unknown>) =>
+      v5.request<ErrorBody>('POST', '/routing-rule/actions', { rule_id: rule.rule_id, ...body });
+    const unknownRule = await v5.request<ErrorBody>('POST', '/routing-rule/actions', {
+      rule_id: 'no-such-rule',
+      channel: 'AMQP_FORWARDING',
+      channel_detail: { amqp_forwarding: { queue_name: 'q' } },
+    });
+    expect(unknownRule.status).toBe(404);
+    const kafka = await add({
+      channel: 'DMS_KAFKA_FORWARDING',
+      channel_detail: { dms_kafka_forwarding: {} },
+    });
+    expect(kafka.status).toBe(400);
+    expect(kafka.json.error_msg).toContain('channel DMS_KAFKA_FORWARDING is not supported');
+    const mixed = await add({
+      channel: 'HTTP_FORWARDING',
+      channel_detail: { amqp_forwarding: { queue_name: 'q' } },
+    });
+    expect(mixed.json.error_msg).toContain('channel_detail.http_forwarding is required for HTTP_FORWARDING');
+    const ftp = await add({
+      channel: 'HTTP_FORWARDING',
+      channel_detail: { http_forwarding: { url: 'ftp://x/y' } },
+    });
+    expect(ftp.status).toBe(400);
+    expect(ftp.json.error_msg).toContain('channel_detail.http_forwarding.url');
+    const queue = await add({
+      channel: 'AMQP_FORWARDING',
+      channel_detail: { amqp_forwarding: { queue_name: 'a b' } },
+    });
+    expect(queue.json.error_msg).toContain('letters, digits, _, - and |');
+  });
+});

@@ -86,6 +86,7 @@ export const iotdaErrors = {
   MESSAGE_NOT_FOUND: e(404, 'IOTDA.904004', 'The message does not exist.'),
   COMMAND_NOT_FOUND: e(404, 'IOTDA.904005', 'The command does not exist.'),
   RULE_NOT_FOUND: e(404, 'IOTDA.904006', 'The routing rule does not exist.'),
+  RULE_ACTION_NOT_FOUND: e(404, 'IOTDA.904007', 'The rule action does not exist.'),
   // 408 / 409 — state
   REQUEST_TIMEOUT: e(408, 'IOTDA.908001', 'The device did not answer in time.'),
   DEVICE_OFFLINE: e(409, 'IOTDA.014016', 'The device is not online.'),

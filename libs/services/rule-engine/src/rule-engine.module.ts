@@ -3,6 +3,8 @@ import { IotdaHttpModule, openApiPathsController } from '@nidus/platform-iotda-h
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
 import { ruleEngineOperations } from './rule-engine.openapi';
 import { RULE_PARTS, type RuleParts, makeRuleParts } from './rule-engine.parts';
+import { RuleActionsController } from './rule-actions/rule-actions.controller';
+import { RuleActionsService } from './rule-actions/rule-actions.service';
 import { RoutingRulesController } from './routing-rules/routing-rules.controller';
 import { RoutingRulesService } from './routing-rules/routing-rules.service';
 
@@ -16,10 +18,10 @@ class RulePartsCloser implements OnApplicationShutdown {
   }
 }
 
-/** Root module of the rule engine: data-forwarding routing rules (spec 03 §7, spec 05 §3.10; ADR 0011). */
+/** Root module of the rule engine: data-forwarding routing rules and their actions (spec 03 §7, spec 05 §3.10; ADR 0011). */
 @Module({
   imports: [IotdaHttpModule],
-  controllers: [RoutingRulesController, openApiPathsController(ruleEngineOperations)],
+  controllers: [RoutingRulesController, RuleActionsController, openApiPathsController(ruleEngineOperations)],
   providers: [
     {
       provide: RULE_PARTS,
@@ -28,6 +30,7 @@ class RulePartsCloser implements OnApplicationShutdown {
     },
     RulePartsCloser,
     RoutingRulesService,
+    RuleActionsService,
   ],
 })
 export class RuleEngineModule {}

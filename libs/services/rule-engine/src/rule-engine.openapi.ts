@@ -6,6 +6,13 @@ import {
   routingRuleSchema,
   updateRuleSchema,
 } from './routing-rules/routing-rule.dto';
+import {
+  addActionSchema,
+  listActionsQuerySchema,
+  listActionsResponseSchema,
+  ruleActionSchema,
+  updateActionSchema,
+} from './rule-actions/rule-action.dto';
 
 /** The v5 operations the rule engine serves (spec 05 §3.10); the api merges them into its OpenAPI document. */
 export const ruleEngineOperations: readonly V5Operation[] = [
@@ -48,7 +55,50 @@ export const ruleEngineOperations: readonly V5Operation[] = [
     method: 'delete',
     path: '/routing-rule/rules/{rule_id}',
     operationId: 'delete_routing_rule',
-    summary: 'Delete a routing rule',
+    summary: 'Delete a routing rule and its actions',
+    status: 204,
+  },
+  {
+    method: 'post',
+    path: '/routing-rule/actions',
+    operationId: 'create_rule_action',
+    summary:
+      "Add a forwarding target to a rule: HTTP_FORWARDING or AMQP_FORWARDING, with the channel's detail",
+    status: 201,
+    body: addActionSchema,
+    response: ruleActionSchema,
+  },
+  {
+    method: 'get',
+    path: '/routing-rule/actions',
+    operationId: 'list_rule_actions',
+    summary: 'List rule actions, newest first, with marker paging',
+    status: 200,
+    query: listActionsQuerySchema.extend(markerPagingQuerySchema.shape),
+    response: listActionsResponseSchema,
+  },
+  {
+    method: 'get',
+    path: '/routing-rule/actions/{action_id}',
+    operationId: 'show_rule_action',
+    summary: 'Show a rule action',
+    status: 200,
+    response: ruleActionSchema,
+  },
+  {
+    method: 'put',
+    path: '/routing-rule/actions/{action_id}',
+    operationId: 'update_rule_action',
+    summary: 'Change where a rule action forwards',
+    status: 200,
+    body: updateActionSchema,
+    response: ruleActionSchema,
+  },
+  {
+    method: 'delete',
+    path: '/routing-rule/actions/{action_id}',
+    operationId: 'delete_rule_action',
+    summary: 'Delete a rule action',
     status: 204,
   },
 ];

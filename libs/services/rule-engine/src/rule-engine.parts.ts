@@ -1,5 +1,6 @@
 import { InternalClient } from '@nidus/platform-iotda-http';
 import type { ServiceRuntime } from '@nidus/platform-runtime';
+import { type ActionStore, openActionStore } from './rule-actions/rule-action.schema';
 import { type RuleStore, openRuleStore } from './routing-rules/routing-rule.schema';
 
 /** What the rule engine's slices share, made once per service instance. */
@@ -7,10 +8,16 @@ export interface RuleParts {
   /** The registry (resource spaces). */
   readonly client: InternalClient;
   readonly rules: RuleStore;
+  readonly actions: ActionStore;
 }
 
 export const RULE_PARTS = Symbol('RULE_PARTS');
 
 export async function makeRuleParts(runtime: ServiceRuntime): Promise<RuleParts> {
-  return { client: new InternalClient(runtime), rules: await openRuleStore(await runtime.documents()) };
+  const documents = await runtime.documents();
+  return {
+    client: new InternalClient(runtime),
+    rules: await openRuleStore(documents),
+    actions: await openActionStore(documents),
+  };
 }

@@ -42,6 +42,11 @@ export const v5Owners: Readonly<Record<string, ServiceName>> = {
   show_routing_rule: 'rule-engine',
   update_routing_rule: 'rule-engine',
   delete_routing_rule: 'rule-engine',
+  create_rule_action: 'rule-engine',
+  list_rule_actions: 'rule-engine',
+  show_rule_action: 'rule-engine',
+  update_rule_action: 'rule-engine',
+  delete_rule_action: 'rule-engine',
 };
 
 export interface V5Route {

@@ -13,7 +13,7 @@ import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
 import { RuleSqlError, compileRuleSql } from '@nidus/protocol-rule-sql';
 import { RULE_PARTS, type RuleParts } from '../rule-engine.parts';
 import type { AddRule, ListRulesQuery, UpdateRule } from './routing-rule.dto';
-import type { StoredRule } from './routing-rule.schema';
+import type { RuleStore, StoredRule } from './routing-rule.schema';
 
 /**
  * Routing rules (spec 03 §7.2, spec 05 §3.10.1–§3.10.5): a data source, a scope (one resource space or the whole
@@ -62,12 +62,12 @@ export class RoutingRulesService {
   }
 
   async show(project: string, ruleId: string) {
-    return viewOf((await this.find(project, ruleId)).data);
+    return viewOf((await findRule(this.parts.rules, project, ruleId)).data);
   }
 
   async update(project: string, ruleId: string, body: UpdateRule) {
     checkSql(body.select, body.where);
-    const stored = await this.find(project, ruleId);
+    const stored = await findRule(this.parts.rules, project, ruleId);
     const rule: StoredRule = {
       ...stored.data,
       ...(body.rule_name === undefined ? {} : { rule_name: body.rule_name }),
@@ -80,16 +80,15 @@ export class RoutingRulesService {
     return viewOf(rule);
   }
 
+  /** Deletes the rule and then its actions (an action without its rule forwards nothing). */
   async delete(project: string, ruleId: string): Promise<void> {
-    const stored = await this.find(project, ruleId);
+    const stored = await findRule(this.parts.rules, project, ruleId);
     await this.parts.rules.delete(project, stored.id);
-  }
-
-  private async find(project: string, ruleId: string) {
-    const page = await this.parts.rules.find(project, { rule_id: ruleId }, { limit: 1 });
-    const found = page.items[0];
-    if (!found) throw new IotdaApiError('RULE_NOT_FOUND', `rule_id ${ruleId}.`);
-    return found;
+    for (;;) {
+      const page = await this.parts.actions.find(project, { rule_id: ruleId }, { limit: 100 });
+      for (const action of page.items) await this.parts.actions.delete(project, action.id);
+      if (!page.nextCursor) return;
+    }
   }
 
   /** The resource space a rule names, or the project's default one (spec 05 §3.10.1); 404 for an unknown one. */
@@ -99,6 +98,14 @@ export class RoutingRulesService {
     if (!space) throw new IotdaApiError('RESOURCE_SPACE_NOT_FOUND', `app_id ${appId}.`);
     return space.app_id;
   }
+}
+
+/** The rule with this id, or 404 IOTDA.904006. */
+export async function findRule(rules: RuleStore, project: string, ruleId: string) {
+  const page = await rules.find(project, { rule_id: ruleId }, { limit: 1 });
+  const found = page.items[0];
+  if (!found) throw new IotdaApiError('RULE_NOT_FOUND', `rule_id ${ruleId}.`);
+  return found;
 }
 
 async function resolveWith(client: InternalClient, path: string) {

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { RecordIdGenerator } from '@nidus/domain-ids';
+import type { Filter } from '@nidus/persistence-core';
+import { IotdaApiError, type MarkerPaging, findMarkerPage } from '@nidus/platform-iotda-http';
+import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
+import { RULE_PARTS, type RuleParts } from '../rule-engine.parts';
+import { findRule } from '../routing-rules/routing-rules.service';
+import {
+  type AddAction,
+  type Channel,
+  type ChannelDetail,
+  type ListActionsQuery,
+  type UpdateAction,
+  supportedChannels,
+} from './rule-action.dto';
+import type { StoredAction } from './rule-action.schema';
+
+/** The `channel_detail` member of each channel: `HTTP_FORWARDING` → `http_forwarding`. */
+const memberOf = (channel: Channel) => channel.toLowerCase();
+
+/**
+ * Rule actions (spec 03 §7.2, spec 05 §3.10.6–§3.10.10): where a routing rule's results go. Nidus forwards to HTTP(S)
+ * endpoints and AMQP queues; the other channels of the SDKs are refused by name.
+ */
+@Injectable()
+export class RuleActionsService {
+  private readonly ids: RecordIdGenerator;
+
+  constructor(
+    @Inject(SERVICE_RUNTIME) runtime: ServiceRuntime,
+    @Inject(RULE_PARTS) private readonly parts: RuleParts,
+  ) {
+    this.ids = new RecordIdGenerator(runtime.clock);
+  }
+
+  async create(project: string, body: AddAction) {
+    const rule = await findRule(this.parts.rules, project, body.rule_id);
+    const action: StoredAction = {
+      action_id: randomUUID(),
+      rule_id: body.rule_id,
+      app_type: rule.data.app_type,
+      app_id: rule.data.app_id,
+      channel: body.channel,
+      channel_detail: detailOf(body.channel, body.channel_detail),
+    };
+    await this.parts.actions.insert(project, this.ids.next(), action);
+    return viewOf(action);
+  }
+
+  async list(project: string, query: ListActionsQuery, paging: MarkerPaging) {
+    const filter: Record<string, Filter[string]> = {};
+    for (const key of ['rule_id', 'channel', 'app_type', 'app_id'] as const)
+      if (query[key] !== undefined) filter[key] = query[key];
+    const page = await findMarkerPage(this.parts.actions, project, { filter }, paging);
+    return { actions: page.items.map((a) => viewOf(a.data)), count: page.count, marker: page.marker };
+  }
+
+  async show(project: string, actionId: string) {
+    return viewOf((await this.find(project, actionId)).data);
+  }
+
+  async update(project: string, actionId: string, body: UpdateAction) {
+    const stored = await this.find(project, actionId);
+    const channel = body.channel ?? stored.data.channel;
+    const action: StoredAction = {
+      ...stored.data,
+      channel,
+      channel_detail:
+        body.channel_detail === undefined
+          ? stored.data.channel_detail
+          : detailOf(channel, body.channel_detail),
+    };
+    await this.parts.actions.replace(project, stored.id, action, stored.version);
+    return viewOf(action);
+  }
+
+  async delete(project: string, actionId: string): Promise<void> {
+    const stored = await this.find(project, actionId);
+    await this.parts.actions.delete(project, stored.id);
+  }
+
+  private async find(project: string, actionId: string) {
+    const page = await this.parts.actions.find(project, { action_id: actionId }, { limit: 1 });
+    const found = page.items[0];
+    if (!found) throw new IotdaApiError('RULE_ACTION_NOT_FOUND', `action_id ${actionId}.`);
+    return found;
+  }
+}
+
+/** The channel's own member of `channel_detail`, required; a channel Nidus does not forward to is refused. */
+function detailOf(channel: Channel, detail: ChannelDetail): ChannelDetail {
+  if (!supportedChannels.includes(channel))
+    throw new IotdaApiError(
+      'INVALID_PARAMETER',
+      `channel ${channel} is not supported; Nidus forwards to ${supportedChannels.join(' and ')}.`,
+    );
+  const member = memberOf(channel);
+  const value = detail[member];
+  if (value === undefined)
+    throw new IotdaApiError('INVALID_PARAMETER', `channel_detail.${member} is required for ${channel}.`);
+  const others = Object.keys(detail).filter((k) => k !== member && detail[k] !== undefined);
+  if (others.length > 0)
+    throw new IotdaApiError(
+      'INVALID_PARAMETER',
+      `channel_detail has ${others.join(', ')}, not for ${channel}.`,
+    );
+  if (channel === 'HTTP_FORWARDING' && (value as { cert_id?: string }).cert_id !== undefined)
+    throw new IotdaApiError(
+      'INVALID_PARAMETER',
+      'cert_id: push CA certificates are not supported yet; an HTTPS target is checked against the system roots.',
+    );
+  return { [member]: value };
+}
+
+function viewOf(a: StoredAction) {
+  return {
+    action_id: a.action_id,
+    rule_id: a.rule_id,
+    app_id: a.app_id,
+    channel: a.channel,
+    channel_detail: a.channel_detail,
+  };
+}
