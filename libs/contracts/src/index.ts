@@ -23,6 +23,7 @@ export {
   deviceMessageStatusChangedV1,
   deviceCommandStatusChangedV1,
   isTopicName,
+  pushTopics,
   topicRegistry,
 } from './topics';
 export {

@@ -207,6 +207,20 @@ export function gatewayDownlinkTopic(source: string): TopicDefinition<DownlinkRe
 /** A gateway instance's downlink topic as the contract docs and fixtures name it: one page for the whole family. */
 export const gatewayDownlinkExampleV1 = gatewayDownlinkTopic('nidus/mqtt-gateway/host-1.0a1b2c3d')!;
 
+/**
+ * The topics whose data is an IoTDA push body (`resource`, `event`, `event_time`, `notify_data`; spec 03 §6.2–§6.4):
+ * what routing rules forward (ADR 0011).
+ */
+export const pushTopics = [
+  devicePropertyReportedV1,
+  deviceMessageReportedV1,
+  deviceStatusChangedV1,
+  deviceLifecycleChangedV1,
+  productLifecycleChangedV1,
+  deviceMessageStatusChangedV1,
+  deviceCommandStatusChangedV1,
+] as const;
+
 /** Every published topic. A topic here has a golden fixture in libs/contracts/fixtures and a page in docs/contracts. */
 export const topicRegistry: readonly TopicDefinition[] = [
   devicePropertyReportedV1,

@@ -1,8 +1,10 @@
 export { createLogger } from './logger';
 export {
   type DeviceGatewayMetrics,
+  type ForwardingMetrics,
   createMetricsRegistry,
   deviceGatewayMetrics,
+  forwardingMetrics,
   httpRequestMetrics,
   syncCallMetrics,
 } from './metrics';

@@ -146,3 +146,32 @@ export function syncCallMetrics(registry: Registry) {
   };
 }
 export type SyncCallMetrics = ReturnType<typeof syncCallMetrics>;
+
+/** Data forwarding (spec 03 §6–§7): rule evaluations and what became of each push. */
+export function forwardingMetrics(registry: Registry) {
+  return {
+    evaluations: getOrCreate(
+      registry,
+      'nidus_rule_evaluations_total',
+      () =>
+        new Counter({
+          name: 'nidus_rule_evaluations_total',
+          help: 'Routing rules evaluated against an event, by outcome (matched, unmatched, failed: the SQL threw)',
+          labelNames: ['outcome'],
+          registers: [registry],
+        }),
+    ),
+    pushes: getOrCreate(
+      registry,
+      'nidus_pushes_total',
+      () =>
+        new Counter({
+          name: 'nidus_pushes_total',
+          help: 'Pushes to applications, by channel and outcome (delivered; failed; blacklisted: the host is in its 5-minute pause; overflow: the action had too many waiting; unavailable: no endpoint for the channel yet)',
+          labelNames: ['channel', 'outcome'],
+          registers: [registry],
+        }),
+    ),
+  };
+}
+export type ForwardingMetrics = ReturnType<typeof forwardingMetrics>;

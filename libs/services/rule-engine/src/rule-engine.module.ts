@@ -3,6 +3,7 @@ import { IotdaHttpModule, openApiPathsController } from '@nidus/platform-iotda-h
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
 import { ruleEngineOperations } from './rule-engine.openapi';
 import { RULE_PARTS, type RuleParts, makeRuleParts } from './rule-engine.parts';
+import { PushEventsConsumer } from './forwarding/push-events.consumer';
 import { RuleActionsController } from './rule-actions/rule-actions.controller';
 import { RuleActionsService } from './rule-actions/rule-actions.service';
 import { RoutingRulesController } from './routing-rules/routing-rules.controller';
@@ -31,6 +32,7 @@ class RulePartsCloser implements OnApplicationShutdown {
     RulePartsCloser,
     RoutingRulesService,
     RuleActionsService,
+    PushEventsConsumer,
   ],
 })
 export class RuleEngineModule {}

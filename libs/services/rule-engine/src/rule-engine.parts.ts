@@ -1,5 +1,6 @@
 import { InternalClient } from '@nidus/platform-iotda-http';
 import type { ServiceRuntime } from '@nidus/platform-runtime';
+import { ActiveRules } from './forwarding/active-rules';
 import { type ActionStore, openActionStore } from './rule-actions/rule-action.schema';
 import { type RuleStore, openRuleStore } from './routing-rules/routing-rule.schema';
 
@@ -9,15 +10,20 @@ export interface RuleParts {
   readonly client: InternalClient;
   readonly rules: RuleStore;
   readonly actions: ActionStore;
+  /** What the forwarding runs; the API's changes make it forget a project's rules. */
+  readonly activeRules: ActiveRules;
 }
 
 export const RULE_PARTS = Symbol('RULE_PARTS');
 
 export async function makeRuleParts(runtime: ServiceRuntime): Promise<RuleParts> {
   const documents = await runtime.documents();
+  const rules = await openRuleStore(documents);
+  const actions = await openActionStore(documents);
   return {
     client: new InternalClient(runtime),
-    rules: await openRuleStore(documents),
-    actions: await openActionStore(documents),
+    rules,
+    actions,
+    activeRules: new ActiveRules(rules, actions, runtime.clock),
   };
 }

@@ -77,6 +77,7 @@ export class RoutingRulesService {
     };
     // Last writer wins, as for the registry's updates: the version only keeps a concurrent delete out.
     await this.parts.rules.replace(project, stored.id, rule, stored.version);
+    this.parts.activeRules.forget(project);
     return viewOf(rule);
   }
 
@@ -87,8 +88,9 @@ export class RoutingRulesService {
     for (;;) {
       const page = await this.parts.actions.find(project, { rule_id: ruleId }, { limit: 100 });
       for (const action of page.items) await this.parts.actions.delete(project, action.id);
-      if (!page.nextCursor) return;
+      if (!page.nextCursor) break;
     }
+    this.parts.activeRules.forget(project);
   }
 
   /** The resource space a rule names, or the project's default one (spec 05 §3.10.1); 404 for an unknown one. */

@@ -45,6 +45,7 @@ export class RuleActionsService {
       channel_detail: detailOf(body.channel, body.channel_detail),
     };
     await this.parts.actions.insert(project, this.ids.next(), action);
+    this.parts.activeRules.forget(project);
     return viewOf(action);
   }
 
@@ -72,12 +73,14 @@ export class RuleActionsService {
           : detailOf(channel, body.channel_detail),
     };
     await this.parts.actions.replace(project, stored.id, action, stored.version);
+    this.parts.activeRules.forget(project);
     return viewOf(action);
   }
 
   async delete(project: string, actionId: string): Promise<void> {
     const stored = await this.find(project, actionId);
     await this.parts.actions.delete(project, stored.id);
+    this.parts.activeRules.forget(project);
   }
 
   private async find(project: string, actionId: string) {

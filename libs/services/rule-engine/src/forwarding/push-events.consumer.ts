@@ -1,0 +1,96 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { type EventEnvelope, type TopicDefinition, pushTopics } from '@nidus/contracts';
+import type { Subscription } from '@nidus/messaging-core';
+import { type ForwardingMetrics, forwardingMetrics } from '@nidus/platform-observability';
+import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
+import type { StoredAction } from '../rule-actions/rule-action.schema';
+import { RULE_PARTS, type RuleParts } from '../rule-engine.parts';
+import { HttpPush } from './http-push';
+
+/** What every push topic's data has (spec 03 §6.3). */
+interface PushBody {
+  readonly resource: string;
+  readonly event: string;
+  readonly event_time: string;
+  readonly notify_data: unknown;
+}
+
+/**
+ * The one fan-out point (ADR 0011): every event whose data is an IoTDA push body is matched against the project's
+ * active rules of its data source and scope; what a rule selects goes to each of its actions. The bus position moves
+ * once the pushes are handed over: HTTP push is at most once, as IoTDA's.
+ */
+@Injectable()
+export class PushEventsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly subscriptions: Subscription[] = [];
+  private readonly metrics: ForwardingMetrics;
+  private readonly http: HttpPush;
+
+  constructor(
+    @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
+    @Inject(RULE_PARTS) private readonly parts: RuleParts,
+  ) {
+    this.metrics = forwardingMetrics(runtime.metrics);
+    this.http = new HttpPush(runtime.clock, this.metrics, runtime.logger);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    for (const topic of pushTopics as readonly TopicDefinition<unknown>[])
+      this.subscriptions.push(
+        await this.runtime.bus.subscribe({
+          topic,
+          group: 'rule-engine',
+          handler: (event) => this.forward(event as EventEnvelope<PushBody>),
+        }),
+      );
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.subscriptions.splice(0).map((s) => s.close()));
+    await this.http.drain();
+  }
+
+  private async forward(event: EventEnvelope<PushBody>): Promise<void> {
+    const { resource, event: name, event_time, notify_data } = event.data;
+    const rules = await this.parts.activeRules.of(event.tenant, resource, name);
+    if (rules.length === 0) return;
+    // Spec 03 §6.3: the platform's envelope fields, in IoTDA's order.
+    const envelope = {
+      resource,
+      event: name,
+      event_time,
+      event_time_ms: new Date(event.time).toISOString(),
+      request_id: event.id,
+      notify_data,
+    };
+    for (const rule of rules) {
+      if (rule.appId !== null && rule.appId !== event.appid) continue;
+      let output: Record<string, unknown>;
+      try {
+        if (!rule.sql.matches(envelope)) {
+          this.metrics.evaluations.inc({ outcome: 'unmatched' });
+          continue;
+        }
+        output = rule.sql.project(envelope);
+      } catch (error) {
+        this.metrics.evaluations.inc({ outcome: 'failed' });
+        this.runtime.logger.warn({ err: error, ruleId: rule.ruleId }, 'rule evaluation failed');
+        continue;
+      }
+      this.metrics.evaluations.inc({ outcome: 'matched' });
+      for (const action of rule.actions) this.dispatch(action, event.subject, output);
+    }
+  }
+
+  private dispatch(action: StoredAction, deviceKey: string, output: Record<string, unknown>): void {
+    const http = action.channel_detail.http_forwarding;
+    if (action.channel === 'HTTP_FORWARDING' && http)
+      this.http.push(action.action_id, http.url, deviceKey, output);
+    else this.metrics.pushes.inc({ channel: action.channel, outcome: 'unavailable' }); // amqp-push: next (ADR 0011)
+  }
+}

@@ -1,0 +1,148 @@
+import { type IncomingMessage, type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { MqttClient } from 'mqtt';
+import { V5Project, connectDevice, meterProduct } from '../mqtt/device-clients';
+import { NidusProcess, embeddedEnv } from '../support/nidus-process';
+
+// HTTP push (issue 6; spec 03 §6.3–§6.5, §7.2) in the embedded shape: an MQTT.js device reports, a routing rule
+// filters and shapes with its SQL, and an HTTP server in this test receives the pushes, in order per device.
+
+interface Received {
+  path: string;
+  contentType: string | undefined;
+  body: Record<string, unknown>;
+}
+
+let platform: NidusProcess;
+let v5: V5Project;
+let mqtt: string;
+let product: string;
+let server: Server;
+let receiver: string;
+const received: Received[] = [];
+const clients: MqttClient[] = [];
+/** Answer 500 to pushes to these paths. */
+const failing = new Set<string>();
+
+const read = (req: IncomingMessage) =>
+  new Promise<string>((resolve) => {
+    let text = '';
+    req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    req.on('end', () => resolve(text));
+  });
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    void read(req).then((text) => {
+      received.push({
+        path: req.url ?? '',
+        contentType: req.headers['content-type'],
+        body: JSON.parse(text),
+      });
+      res.statusCode = failing.has(req.url ?? '') ? 500 : 200;
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  receiver = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { env, dataDir, api, mqtt: url } = await embeddedEnv();
+  mqtt = url;
+  platform = NidusProcess.start('platform', env);
+  await platform.up();
+  v5 = V5Project.fromDataDir(api, dataDir);
+  product = await v5.addProduct(meterProduct);
+}, 120_000);
+
+afterAll(async () => {
+  clients.forEach((c) => c.end(true));
+  expect(await platform?.stop()).toBe(0);
+  server.close();
+});
+
+/** The pushes to `path` once there are `n` of them (bounded wait: 15 s). */
+async function pushesTo(path: string, n: number): Promise<Received[]> {
+  const of = () => received.filter((r) => r.path === path);
+  for (let i = 0; i < 300 && of().length < n; i++) await new Promise((r) => setTimeout(r, 50));
+  return of();
+}
+
+/** An active rule forwarding to `path` on the test's server. */
+async function ruleTo(path: string, rule: Record<string, unknown>): Promise<string> {
+  const created = await v5.request<{ rule_id: string }>('POST', '/routing-rule/rules', rule);
+  expect(created.status).toBe(201);
+  const id = created.json.rule_id;
+  const action = await v5.request('POST', '/routing-rule/actions', {
+    rule_id: id,
+    channel: 'HTTP_FORWARDING',
+    channel_detail: { http_forwarding: { url: `${receiver}${path}` } },
+  });
+  expect(action.status).toBe(201);
+  expect((await v5.request('PUT', `/routing-rule/rules/${id}`, { active: true })).status).toBe(200);
+  return id;
+}
+
+const report = (client: MqttClient, id: string, value: number) =>
+  client.publishAsync(
+    `$oc/devices/${id}/sys/properties/report`,
+    JSON.stringify({ services: [{ service_id: 'Temperature', properties: { value } }] }),
+    { qos: 1 },
+  );
+
+describe('HTTP push', () => {
+  it('pushes what a rule selects from the reports its WHERE matches, in order', async () => {
+    await ruleTo('/hot', {
+      subject: { resource: 'device.property', event: 'report' },
+      select:
+        "notify_data.header.device_id AS device_id, GET_SERVICE_PROPERTIES('Temperature').value AS value, " +
+        "'hot' AS kind",
+      where: "GET_SERVICE_PROPERTIES('Temperature').value > 38",
+    });
+    const id = await v5.addDevice(product, 'push-hot', 'pushSecret0123456789');
+    const client = await connectDevice(mqtt, id, 'pushSecret0123456789');
+    clients.push(client);
+    for (const value of [40, 20, 41, 39, 38, 42]) await report(client, id, value);
+    const pushes = await pushesTo('/hot', 4);
+    expect(pushes.map((p) => p.body)).toEqual(
+      [40, 41, 39, 42].map((value) => ({ device_id: id, value, kind: 'hot' })),
+    );
+    expect(pushes[0]!.contentType).toBe('application/json; charset=utf-8');
+  });
+
+  it('pushes the whole IoTDA envelope when the rule has no SQL, for every resource space (GLOBAL)', async () => {
+    await ruleTo('/status', { subject: { resource: 'device.status', event: 'update' }, app_type: 'GLOBAL' });
+    const id = await v5.addDevice(product, 'push-status', 'pushSecret0123456789');
+    const client = await connectDevice(mqtt, id, 'pushSecret0123456789');
+    clients.push(client);
+    const [online] = (await pushesTo('/status', 1)).filter(
+      (p) => (p.body['notify_data'] as { header: { device_id: string } }).header.device_id === id,
+    );
+    expect(online!.body).toEqual({
+      resource: 'device.status',
+      event: 'update',
+      event_time: expect.stringMatching(/^\d{8}T\d{6}Z$/),
+      event_time_ms: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      request_id: expect.any(String),
+      notify_data: {
+        header: expect.objectContaining({ device_id: id, product_id: product }),
+        body: expect.objectContaining({ status: 'ONLINE' }),
+      },
+    });
+  });
+
+  it('stops pushing to a host for 5 minutes after 10 failures in a row', async () => {
+    failing.add('/broken');
+    await ruleTo('/broken', { subject: { resource: 'device.property', event: 'report' } });
+    const id = await v5.addDevice(product, 'push-broken', 'pushSecret0123456789');
+    const client = await connectDevice(mqtt, id, 'pushSecret0123456789');
+    clients.push(client);
+    for (let i = 0; i < 10; i++) await report(client, id, i);
+    expect(await pushesTo('/broken', 10)).toHaveLength(10);
+    // The host is paused: these go nowhere, and neither do pushes to other paths of the same host.
+    for (let i = 0; i < 3; i++) await report(client, id, 100 + i);
+    // The /hot rule matches 50 on the same host, and is held back too: nothing more arrives.
+    await report(client, id, 50);
+    await new Promise((r) => setTimeout(r, 1_000)); // bounded: proves an absence
+    expect(received.filter((r) => r.path === '/broken')).toHaveLength(10);
+    expect(received.filter((r) => r.path === '/hot' && r.body['value'] === 50)).toHaveLength(0);
+  });
+});
