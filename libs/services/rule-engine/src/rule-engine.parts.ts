@@ -1,3 +1,4 @@
+import { RecordIdGenerator } from '@nidus/domain-ids';
 import { InternalClient } from '@nidus/platform-iotda-http';
 import type { ServiceRuntime } from '@nidus/platform-runtime';
 import { ActiveRules } from './forwarding/active-rules';
@@ -10,6 +11,8 @@ export interface RuleParts {
   readonly client: InternalClient;
   readonly rules: RuleStore;
   readonly actions: ActionStore;
+  /** Record ids of new rules and actions (time-ordered: the lists' markers). */
+  readonly ids: RecordIdGenerator;
   /** What the forwarding runs; the API's changes make it forget a project's rules. */
   readonly activeRules: ActiveRules;
 }
@@ -24,6 +27,7 @@ export async function makeRuleParts(runtime: ServiceRuntime): Promise<RuleParts>
     client: new InternalClient(runtime),
     rules,
     actions,
+    ids: new RecordIdGenerator(runtime.clock),
     activeRules: new ActiveRules(rules, actions, runtime.clock),
   };
 }

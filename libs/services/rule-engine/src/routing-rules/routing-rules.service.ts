@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { resourceSpaceAccessSchema } from '@nidus/contracts';
-import { RecordIdGenerator } from '@nidus/domain-ids';
 import type { Filter } from '@nidus/persistence-core';
 import {
   IotdaApiError,
@@ -9,7 +8,6 @@ import {
   type MarkerPaging,
   findMarkerPage,
 } from '@nidus/platform-iotda-http';
-import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
 import { RuleSqlError, compileRuleSql } from '@nidus/protocol-rule-sql';
 import { RULE_PARTS, type RuleParts } from '../rule-engine.parts';
 import type { AddRule, ListRulesQuery, UpdateRule } from './routing-rule.dto';
@@ -21,14 +19,7 @@ import type { RuleStore, StoredRule } from './routing-rule.schema';
  */
 @Injectable()
 export class RoutingRulesService {
-  private readonly ids: RecordIdGenerator;
-
-  constructor(
-    @Inject(SERVICE_RUNTIME) runtime: ServiceRuntime,
-    @Inject(RULE_PARTS) private readonly parts: RuleParts,
-  ) {
-    this.ids = new RecordIdGenerator(runtime.clock);
-  }
+  constructor(@Inject(RULE_PARTS) private readonly parts: RuleParts) {}
 
   async create(project: string, body: AddRule) {
     checkSql(body.select, body.where);
@@ -45,7 +36,7 @@ export class RoutingRulesService {
       where: body.where ?? '',
       active: false,
     };
-    await this.parts.rules.insert(project, this.ids.next(), rule);
+    await this.parts.rules.insert(project, this.parts.ids.next(), rule);
     return viewOf(rule);
   }
 

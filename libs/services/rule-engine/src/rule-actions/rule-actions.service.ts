@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { RecordIdGenerator } from '@nidus/domain-ids';
 import type { Filter } from '@nidus/persistence-core';
 import { IotdaApiError, type MarkerPaging, findMarkerPage } from '@nidus/platform-iotda-http';
-import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
 import { RULE_PARTS, type RuleParts } from '../rule-engine.parts';
 import { findRule } from '../routing-rules/routing-rules.service';
 import {
@@ -25,14 +23,7 @@ const memberOf = (channel: Channel) => channel.toLowerCase();
  */
 @Injectable()
 export class RuleActionsService {
-  private readonly ids: RecordIdGenerator;
-
-  constructor(
-    @Inject(SERVICE_RUNTIME) runtime: ServiceRuntime,
-    @Inject(RULE_PARTS) private readonly parts: RuleParts,
-  ) {
-    this.ids = new RecordIdGenerator(runtime.clock);
-  }
+  constructor(@Inject(RULE_PARTS) private readonly parts: RuleParts) {}
 
   async create(project: string, body: AddAction) {
     const rule = await findRule(this.parts.rules, project, body.rule_id);
@@ -44,7 +35,7 @@ export class RuleActionsService {
       channel: body.channel,
       channel_detail: detailOf(body.channel, body.channel_detail),
     };
-    await this.parts.actions.insert(project, this.ids.next(), action);
+    await this.parts.actions.insert(project, this.parts.ids.next(), action);
     this.parts.activeRules.forget(project);
     return viewOf(action);
   }
