@@ -69,6 +69,8 @@ describe('distributed shape', () => {
       'device-registry.documents',
       'mqtt-gateway.bus',
       'mqtt-gateway.sessions',
+      'rule-engine.bus',
+      'rule-engine.documents',
       'shadow.bus',
       'shadow.documents',
       'shadow.sessions',
