@@ -110,10 +110,21 @@ export class SqliteDocumentStore implements DocumentStore {
    * json_extract expression: 4.7 ms instead of 0.05 ms a query at 10 000 rows. A new table would be walked so until
    * the periodic `optimize` measures it (bench:commands queued 10 000 commands at 234/s so). A table with no figures
    * gets some that call each index selective, as SQLite allows (sqlite_stat1 may be written by hand); `optimize`
-   * replaces them with measured ones once the table's size is ten times off.
+   * replaces them with measured ones once the table's size is ten times off. A table whose every index has figures
+   * is left to `optimize` (no ANALYZE at every start).
    */
   private seedStatistics(table: string, seeds: { index: string; stat: string }[]): void {
-    this.db.exec(`ANALYZE "${table}"`); // creates sqlite_stat1; measures a table that has rows
+    const hasStats = this.db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat1'").get();
+    const known = new Set(
+      hasStats
+        ? this.db
+            .prepare<[string], { idx: string }>('SELECT idx FROM sqlite_stat1 WHERE tbl = ?')
+            .all(table)
+            .map((r) => r.idx)
+        : [],
+    );
+    if (seeds.every((s) => known.has(s.index))) return;
+    this.db.exec(`ANALYZE "${table}"`); // creates sqlite_stat1; measures a table that has rows (and a new index)
     if (this.db.prepare('SELECT 1 FROM sqlite_stat1 WHERE tbl = ?').get(table)) return;
     const insert = this.db.prepare('INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)');
     this.db.transaction(() => seeds.forEach((s) => insert.run(table, s.index, s.stat)))();
