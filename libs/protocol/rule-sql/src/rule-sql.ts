@@ -39,26 +39,21 @@ const parser = generate(ruleSqlGrammar, {
   allowedStartRules: ['Statement', 'SelectClause', 'WhereClause'],
 });
 
-const everything: Projection = (event) =>
-  event !== null && typeof event === 'object' && !Array.isArray(event)
-    ? { ...(event as Record<string, unknown>) }
-    : {};
-
 /** Compiles a rule's `select` and `where` (spec 03 §8); a RuleSqlError names the clause, the column and the problem. */
 export function compileRuleSql(sql: RuleSqlText): CompiledRuleSql {
   const select = sql.select?.trim()
     ? parse<SelectItemNode[]>('select', sql.select, 'SelectClause')
     : undefined;
   const where = sql.where?.trim() ? parse<ConditionNode>('where', sql.where, 'WhereClause') : undefined;
-  return {
-    matches: where ? compileCondition(where) : () => true,
-    project: select ? compileSelect(select) : everything,
-  };
+  return compiled({ select: select ?? [{ kind: 'all' }], ...(where ? { where } : {}) }); // no SELECT: as `*`
 }
 
 /** Compiles a whole `SELECT … [WHERE …]` statement (the test vectors of spec 03 §8.8, SQL debugging §8.9). */
 export function compileRuleStatement(statement: string): CompiledRuleSql {
-  const { select, where } = parse<StatementNode>('statement', statement, 'Statement');
+  return compiled(parse<StatementNode>('statement', statement, 'Statement'));
+}
+
+function compiled({ select, where }: StatementNode): CompiledRuleSql {
   return { matches: where ? compileCondition(where) : () => true, project: compileSelect(select) };
 }
 
