@@ -1,4 +1,4 @@
-export { IotdaApiError } from './iotda-api.error';
+export { IotdaApiError, unavailable } from './iotda-api.error';
 export { IotdaExceptionFilter, sendIotdaError } from './iotda-exception.filter';
 export { IotdaHttpModule } from './iotda-http.module';
 export { InternalCallGuard, internalHeaders } from './internal-call.guard';

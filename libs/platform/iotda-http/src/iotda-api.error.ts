@@ -1,4 +1,5 @@
 import { type IotdaErrorBody, type IotdaErrorSymbol, iotdaErrors } from '@nidus/contracts';
+import { errorMessage } from '@nidus/ports';
 
 /**
  * A rejection of the application API, named by its catalogue symbol (libs/contracts iotda-errors). Domain and
@@ -21,4 +22,12 @@ export class IotdaApiError extends Error {
   body(): IotdaErrorBody {
     return { error_code: iotdaErrors[this.symbol].code, error_msg: this.message };
   }
+}
+
+/**
+ * For `.catch(unavailable)`: a port or another service could not be reached — 503, not a 500 (the request itself was
+ * fine).
+ */
+export function unavailable(error: unknown): never {
+  throw new IotdaApiError('SERVICE_UNAVAILABLE', errorMessage(error));
 }

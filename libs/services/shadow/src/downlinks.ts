@@ -7,7 +7,7 @@ import {
   gatewayDownlinkTopic,
 } from '@nidus/contracts';
 import { type DeviceDirectory, type ModelIndex, modelIndexOf } from '@nidus/gateway-kit';
-import { IotdaApiError } from '@nidus/platform-iotda-http';
+import { IotdaApiError, unavailable } from '@nidus/platform-iotda-http';
 import type { ServiceRuntime } from '@nidus/platform-runtime';
 import type { DevicePresence } from './device-presence/device-presence';
 
@@ -90,9 +90,4 @@ export function publishDownlink(
       },
     }),
   ]);
-}
-
-/** A port or the registry could not be reached: 503, not a 500 (the request itself was fine). */
-export function unavailable(error: unknown): never {
-  throw new IotdaApiError('SERVICE_UNAVAILABLE', (error as Error).message);
 }

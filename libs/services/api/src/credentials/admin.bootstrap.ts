@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
+import { findOne } from '@nidus/persistence-core';
 import {
   API_STORE,
   type ApiStore,
@@ -72,8 +73,8 @@ export class AdminBootstrap implements OnModuleInit {
       if (!(await this.store.projects.get(instanceTenant, wanted))) await this.createProjectRecord(wanted);
       return wanted;
     }
-    const { items } = await this.store.projects.find(instanceTenant, { default_project: true }, { limit: 1 });
-    if (items[0]) return items[0].data.project_id;
+    const found = await findOne(this.store.projects, instanceTenant, { default_project: true });
+    if (found) return found.data.project_id;
     const projectId = newCredential.projectId();
     await this.createProjectRecord(projectId);
     return projectId;

@@ -1,3 +1,4 @@
+import { findAll } from '@nidus/persistence-core';
 import type { Clock } from '@nidus/ports';
 import { TtlCache } from '@nidus/ports';
 import { type CompiledRuleSql, compileRuleSql } from '@nidus/protocol-rule-sql';
@@ -41,27 +42,26 @@ export class ActiveRules {
     this.cache.forgetPrefix(`${project}\u0000`);
   }
 
+  /** The active rules that have actions, each with its actions: two queries per hundred rules. */
   private async load(project: string, resource: string, event: string): Promise<ActiveRule[]> {
-    const { rules, actions } = this;
-    const active: ActiveRule[] = [];
-    for (let cursor: string | undefined; ;) {
-      const page = await rules.find(
-        project,
-        { resource, event, active: true },
-        { limit: 100, ...(cursor ? { cursor } : {}) },
-      );
-      for (const { data } of page.items) {
-        const found = await actions.find(project, { rule_id: data.rule_id }, { limit: 100 });
-        if (found.items.length === 0) continue; // nowhere to forward to
-        active.push({
+    const rules = await findAll(this.rules, project, { resource, event, active: true });
+    const actionsOf = new Map<string, StoredAction[]>();
+    for (let i = 0; i < rules.length; i += 100) {
+      const ids = rules.slice(i, i + 100).map((r) => r.data.rule_id);
+      for (const { data } of await findAll(this.actions, project, { rule_id: { in: ids } }))
+        actionsOf.set(data.rule_id, [...(actionsOf.get(data.rule_id) ?? []), data]);
+    }
+    return rules.flatMap(({ data }) => {
+      const actions = actionsOf.get(data.rule_id);
+      if (!actions) return []; // nowhere to forward to
+      return [
+        {
           ruleId: data.rule_id,
           appId: data.app_type === 'GLOBAL' ? null : data.app_id,
           sql: compileRuleSql({ select: data.select, where: data.where }),
-          actions: found.items.map((a) => a.data),
-        });
-      }
-      if (!page.nextCursor) return active;
-      cursor = page.nextCursor;
-    }
+          actions,
+        },
+      ];
+    });
   }
 }

@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { resourceSpaceAccessSchema } from '@nidus/contracts';
-import type { Filter } from '@nidus/persistence-core';
-import {
-  IotdaApiError,
-  type InternalClient,
-  type MarkerPaging,
-  findMarkerPage,
-} from '@nidus/platform-iotda-http';
+import { type Filter, findAll, findOne } from '@nidus/persistence-core';
+import { IotdaApiError, type MarkerPaging, findMarkerPage, unavailable } from '@nidus/platform-iotda-http';
 import { RuleSqlError, compileRuleSql } from '@nidus/protocol-rule-sql';
 import { RULE_PARTS, type RuleParts } from '../rule-engine.parts';
 import type { AddRule, ListRulesQuery, UpdateRule } from './routing-rule.dto';
@@ -42,11 +37,8 @@ export class RoutingRulesService {
 
   async list(project: string, query: ListRulesQuery, paging: MarkerPaging) {
     const filter: Record<string, Filter[string]> = {};
-    if (query.resource !== undefined) filter['resource'] = query.resource;
-    if (query.event !== undefined) filter['event'] = query.event;
-    if (query.app_type !== undefined) filter['app_type'] = query.app_type;
-    if (query.app_id !== undefined) filter['app_id'] = query.app_id;
-    if (query.rule_name !== undefined) filter['rule_name'] = query.rule_name;
+    for (const key of ['resource', 'event', 'app_type', 'app_id', 'rule_name'] as const)
+      if (query[key] !== undefined) filter[key] = query[key];
     if (query.active !== undefined) filter['active'] = query.active === 'true';
     const page = await findMarkerPage(this.parts.rules, project, { filter }, paging);
     return { rules: page.items.map((r) => viewOf(r.data)), count: page.count, marker: page.marker };
@@ -76,18 +68,17 @@ export class RoutingRulesService {
   async delete(project: string, ruleId: string): Promise<void> {
     const stored = await findRule(this.parts.rules, project, ruleId);
     await this.parts.rules.delete(project, stored.id);
-    for (;;) {
-      const page = await this.parts.actions.find(project, { rule_id: ruleId }, { limit: 100 });
-      for (const action of page.items) await this.parts.actions.delete(project, action.id);
-      if (!page.nextCursor) break;
-    }
+    for (const action of await findAll(this.parts.actions, project, { rule_id: ruleId }))
+      await this.parts.actions.delete(project, action.id);
     this.parts.activeRules.forget(project);
   }
 
   /** The resource space a rule names, or the project's default one (spec 05 §3.10.1); 404 for an unknown one. */
   private async resolveApp(project: string, appId: string | undefined): Promise<string> {
     const path = `/internal/resource-spaces/${encodeURIComponent(project)}${appId ? `?app_id=${encodeURIComponent(appId)}` : ''}`;
-    const space = await resolveWith(this.parts.client, path);
+    const space = await this.parts.client
+      .get('device-registry', path, resourceSpaceAccessSchema)
+      .catch(unavailable);
     if (!space) throw new IotdaApiError('RESOURCE_SPACE_NOT_FOUND', `app_id ${appId}.`);
     return space.app_id;
   }
@@ -95,18 +86,9 @@ export class RoutingRulesService {
 
 /** The rule with this id, or 404 IOTDA.904006. */
 export async function findRule(rules: RuleStore, project: string, ruleId: string) {
-  const page = await rules.find(project, { rule_id: ruleId }, { limit: 1 });
-  const found = page.items[0];
+  const found = await findOne(rules, project, { rule_id: ruleId });
   if (!found) throw new IotdaApiError('RULE_NOT_FOUND', `rule_id ${ruleId}.`);
   return found;
-}
-
-async function resolveWith(client: InternalClient, path: string) {
-  try {
-    return await client.get('device-registry', path, resourceSpaceAccessSchema);
-  } catch (error) {
-    throw new IotdaApiError('SERVICE_UNAVAILABLE', (error as Error).message);
-  }
 }
 
 /** Refuses SQL that does not compile, naming the clause, the column and the problem (spec 03 §8). */

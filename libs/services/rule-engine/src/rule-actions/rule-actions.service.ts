@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Filter } from '@nidus/persistence-core';
+import { type Filter, findOne } from '@nidus/persistence-core';
 import { IotdaApiError, type MarkerPaging, findMarkerPage } from '@nidus/platform-iotda-http';
 import { RULE_PARTS, type RuleParts } from '../rule-engine.parts';
 import { findRule } from '../routing-rules/routing-rules.service';
@@ -75,8 +75,7 @@ export class RuleActionsService {
   }
 
   private async find(project: string, actionId: string) {
-    const page = await this.parts.actions.find(project, { action_id: actionId }, { limit: 1 });
-    const found = page.items[0];
+    const found = await findOne(this.parts.actions, project, { action_id: actionId });
     if (!found) throw new IotdaApiError('RULE_ACTION_NOT_FOUND', `action_id ${actionId}.`);
     return found;
   }

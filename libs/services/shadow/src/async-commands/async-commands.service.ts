@@ -10,17 +10,10 @@ import {
   parseCompactUtc,
 } from '@nidus/contracts';
 import { RecordIdGenerator, recordIdRange } from '@nidus/domain-ids';
-import { type Filter, type StoredDocument, VersionConflictError } from '@nidus/persistence-core';
-import { IotdaApiError, type MarkerPaging, findMarkerPage } from '@nidus/platform-iotda-http';
+import { type Filter, type StoredDocument, VersionConflictError, findOne } from '@nidus/persistence-core';
+import { IotdaApiError, type MarkerPaging, findMarkerPage, unavailable } from '@nidus/platform-iotda-http';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
-import {
-  connectedDeviceOf,
-  holderTopicOf,
-  modelOf,
-  publishDownlink,
-  requireDevice,
-  unavailable,
-} from '../downlinks';
+import { connectedDeviceOf, holderTopicOf, modelOf, publishDownlink, requireDevice } from '../downlinks';
 import { SHADOW_PARTS, type ShadowParts } from '../shadow.parts';
 import { checkCommand } from '../sync-calls/model-checks';
 import type { CommandFilters, CreateAsyncCommand } from './async-command.dto';
@@ -306,9 +299,7 @@ export class AsyncCommandsService {
 
   private async find(project: string, deviceId: string, commandId: string) {
     await requireDevice(this.parts.directory, project, deviceId);
-    const filter = { device_id: deviceId, command_id: commandId };
-    const page = await this.parts.commands.find(project, filter, { limit: 1 });
-    const found = page.items[0];
+    const found = await findOne(this.parts.commands, project, { device_id: deviceId, command_id: commandId });
     if (!found) throw new IotdaApiError('COMMAND_NOT_FOUND', `Command ${commandId} of device ${deviceId}.`);
     return found;
   }

@@ -8,11 +8,16 @@ import {
   formatCompactUtc,
 } from '@nidus/contracts';
 import { RecordIdGenerator } from '@nidus/domain-ids';
-import { DuplicateKeyError, type StoredDocument, VersionConflictError } from '@nidus/persistence-core';
-import { IotdaApiError } from '@nidus/platform-iotda-http';
+import {
+  DuplicateKeyError,
+  type StoredDocument,
+  VersionConflictError,
+  findOne,
+} from '@nidus/persistence-core';
+import { IotdaApiError, unavailable } from '@nidus/platform-iotda-http';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
 import { downlinkTopics } from '@nidus/protocol-iotda-mqtt';
-import { connectedDeviceOf, holderTopicOf, publishDownlink, requireDevice, unavailable } from '../downlinks';
+import { connectedDeviceOf, holderTopicOf, publishDownlink, requireDevice } from '../downlinks';
 import { SHADOW_PARTS, type ShadowParts } from '../shadow.parts';
 import type { CreateMessage } from './message.dto';
 import type { MessageStatus, StoredMessage } from './message.schema';
@@ -210,12 +215,7 @@ export class MessagesService {
 
   private async find(project: string, deviceId: string, messageId: string) {
     await requireDevice(this.parts.directory, project, deviceId);
-    const page = await this.parts.messages.find(
-      project,
-      { device_id: deviceId, message_id: messageId },
-      { limit: 1 },
-    );
-    const found = page.items[0];
+    const found = await findOne(this.parts.messages, project, { device_id: deviceId, message_id: messageId });
     if (!found) throw new IotdaApiError('MESSAGE_NOT_FOUND', `Message ${messageId} of device ${deviceId}.`);
     return found;
   }

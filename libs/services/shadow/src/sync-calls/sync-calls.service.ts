@@ -3,16 +3,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { DownlinkRequestKind } from '@nidus/contracts';
 import type { ModelIndex } from '@nidus/gateway-kit';
 import { syncCallMetrics } from '@nidus/platform-observability';
-import { IotdaApiError } from '@nidus/platform-iotda-http';
+import { IotdaApiError, unavailable } from '@nidus/platform-iotda-http';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
-import {
-  connectedDeviceOf,
-  holderTopicOf,
-  modelOf,
-  publishDownlink,
-  requireDevice,
-  unavailable,
-} from '../downlinks';
+import { connectedDeviceOf, holderTopicOf, modelOf, publishDownlink, requireDevice } from '../downlinks';
 import { SHADOW_PARTS, type ShadowParts } from '../shadow.parts';
 
 export interface SyncAnswer {
