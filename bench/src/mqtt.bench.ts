@@ -15,7 +15,9 @@ import { agent, distributed, embedded, stopped } from './nidus-target';
 // Phases: peak throughput (every connection keeps `window` publishes in flight), latency at half that peak, and
 // (Nidus) many idle authenticated connections: connect rate and resident memory.
 // Usage: npm run bench:mqtt [-- devices=200 window=8 seconds=10 connections=18000 connect_rate=2000
-//                               shapes=embedded,distributed]
+//                               shapes=embedded,distributed services=api,device-registry,shadow,mqtt-gateway/all]
+// `services`: embedded runs one after the other, each with its NIDUS_SERVICES ('all': every service), to measure what a
+// service costs the uplink in one run.
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=') as [string, string]));
 const devices = Number(args['devices'] ?? 200);
@@ -24,6 +26,7 @@ const seconds = Number(args['seconds'] ?? 10);
 const connections = Number(args['connections'] ?? 18_000);
 const connectRate = Number(args['connect_rate'] ?? 2_000);
 const shapes = (args['shapes'] ?? 'embedded,distributed').split(',');
+const serviceSets = (args['services'] ?? 'all').split('/');
 const work = mkdtempSync(join(tmpdir(), 'nidus-bench-mqtt-'));
 const generator = join(__dirname, 'mqtt-load.js');
 const serverCpu = '0';
@@ -118,7 +121,7 @@ const mqttEnv = (port: number) => ({
   MQTT_CONNECTION_BYTES_PER_S: '0', // FC-4 would throttle a bench connection: it measures the gateway instead
 });
 
-async function nidus(shape: string, reference: number): Promise<void> {
+async function nidus(shape: string, reference: number, services = 'all'): Promise<void> {
   const api = 23_000 + Math.floor(Math.random() * 1000) * 4;
   const mqtt = api + 3;
   const t =
@@ -130,11 +133,16 @@ async function nidus(shape: string, reference: number): Promise<void> {
             cpus: serverCpu,
           },
         ])
-      : await embedded(api, mqttEnv(mqtt), serverCpu);
+      : await embedded(
+          api,
+          { ...mqttEnv(mqtt), ...(services === 'all' ? {} : { NIDUS_SERVICES: services }) },
+          serverCpu,
+        );
   const pid = 'pid' in t ? t.pid : t.pids[0]!;
   const started = Date.now();
   try {
-    console.log(`\nNidus, ${shape} shape (the gateway on CPU ${serverCpu})`);
+    const running = services === 'all' ? '' : `, services ${services}`;
+    console.log(`\nNidus, ${shape} shape (the gateway on CPU ${serverCpu}${running})`);
     const logins = await register(t, devices);
     // Steady state: the in-process bus keeps the tail of unconsumed topics while it starts (MemoryBusOptions).
     await sleep(Math.max(0, started + defaultStartupMs + 1_000 - Date.now()));
@@ -171,7 +179,9 @@ async function main(): Promise<void> {
     `bench:mqtt — ${devices} devices, ${window} QoS 1 publishes in flight each, ${seconds} s per phase`,
   );
   const reference = await mosquitto();
-  for (const shape of shapes) await nidus(shape, reference);
+  for (const shape of shapes)
+    if (shape === 'embedded') for (const services of serviceSets) await nidus(shape, reference, services);
+    else await nidus(shape, reference);
   agent.destroy();
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createEvent, defineTopic } from '@nidus/contracts';
-import { type DeliveryHooks, deliver } from './delivery';
+import { type DeliveryHooks, type ValidationMemo, deliver } from './delivery';
 import type { SubscriptionOptions } from './event-bus';
 
 const topic = defineTopic({
@@ -103,5 +103,43 @@ describe('deliver', () => {
     expect(handler).not.toHaveBeenCalled();
     expect(dead[0]?.reason).toMatch(reason);
     expect(dead[0]?.attempts).toBe(0);
+  });
+
+  it('with a memo, checks a stored event once per topic for every group that delivers it', async () => {
+    let checks = 0;
+    const counted = defineTopic({
+      ...topic,
+      schema: z.object({ n: z.number() }).refine(() => ++checks > 0),
+    });
+    const memo: ValidationMemo = {};
+    const seen: unknown[] = [];
+    const handler = async (e: unknown) => void seen.push(e);
+    for (const group of ['a', 'b', 'c'])
+      expect(await deliver({ topic: counted, group, handler }, good, info, hooks().h, memo)).toBe('handled');
+    expect(checks).toBe(1);
+    expect(seen).toHaveLength(3);
+    expect(seen[1]).toBe(seen[0]);
+    // Another definition of the topic (a member built with other contracts) checks again.
+    await deliver({ topic: defineTopic({ ...counted }), group: 'd', handler }, good, info, hooks().h, memo);
+    expect(checks).toBe(2);
+  });
+
+  it('with a memo, dead-letters an invalid event in every group without checking it again', async () => {
+    const memo: ValidationMemo = {};
+    const raw = { ...good, data: { n: 'one' } };
+    for (const group of ['a', 'b']) {
+      const { h, dead } = hooks();
+      expect(
+        await deliver(
+          options(async () => undefined, { group }),
+          raw,
+          info,
+          h,
+          memo,
+        ),
+      ).toBe('dead-lettered');
+      expect(dead[0]?.reason).toMatch(/^invalid data: n: /);
+    }
+    expect(memo.checked?.result).toMatch(/^invalid data/);
   });
 });

@@ -36,6 +36,7 @@ export interface SubscriptionOptions<T> {
   retryBackoffMs?: number;
 }
 
+/** Handles one event. The event may be shared with the other groups of the process: a handler never modifies it. */
 export type EventHandler<T> = (event: EventEnvelope<T>, delivery: DeliveryInfo) => Promise<void>;
 
 export interface DeliveryInfo {

@@ -9,6 +9,7 @@ export {
 export {
   type DeliveryHooks,
   type DeliveryOutcome,
+  type ValidationMemo,
   defaultMaxAttempts,
   defaultRetryBackoffMs,
   deliver,

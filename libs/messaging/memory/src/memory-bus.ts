@@ -4,6 +4,7 @@ import {
   type EventBus,
   type Subscription,
   type SubscriptionOptions,
+  type ValidationMemo,
   deadLetterHeaders,
   deliver,
 } from '@nidus/messaging-core';
@@ -40,7 +41,8 @@ export interface MemoryBusOptions {
   segmentBytes?: number;
 }
 
-interface Entry {
+/** A stored event; every group of the topic delivers this one object, validated once (ValidationMemo). */
+interface Entry extends ValidationMemo {
   readonly offset: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly event: unknown;
@@ -279,6 +281,7 @@ export class MemoryEventBus implements EventBus {
             stopping: () => member.stopping,
             sleep: (ms) => sleep(ms),
           },
+          entry,
         );
       } catch (error) {
         // Only dead-lettering can throw here (the journal failed): keep the event, try again shortly.
