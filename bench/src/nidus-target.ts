@@ -69,6 +69,8 @@ export function startApp(app: string, env: Record<string, string>, cpus?: string
       NIDUS_BIND_HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       METRICS_PORT: '0',
+      AMQP_PORT: '0', // the benches that push to applications give it a port
+      AMQPS_PORT: '0',
       ...env,
     },
     stdio: [

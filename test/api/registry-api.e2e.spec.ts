@@ -373,7 +373,8 @@ describe.each([
     const operations = Object.values(doc.json.paths)
       .flatMap((item) => Object.values(item).map((op) => op.operationId))
       .sort();
-    // The distributed deployment here runs no shadow and no rule engine: their operations are out, named unavailable.
+    // The distributed deployment here runs no shadow, rule engine or amqp-push: their operations are out, named
+    // unavailable.
     const shadow = (
       'show_device_shadow update_device_shadow_desired_data delete_device_shadow create_command create_async_command ' +
       'show_async_device_command list_async_commands list_async_history_commands count_async_history_commands ' +
@@ -384,12 +385,13 @@ describe.each([
         ? ['list_routing_rules', 'list_rule_actions']
         : [`${verb}_routing_rule`, `${verb}_rule_action`],
     );
+    const amqp = ['add_queue', 'batch_show_queue', 'show_queue', 'delete_queue', 'create_access_code'];
     expect(doc.json.info['x-nidus-unavailable']).toEqual(
-      shape === 'embedded' ? undefined : ['rule-engine', 'shadow'],
+      shape === 'embedded' ? undefined : ['amqp-push', 'rule-engine', 'shadow'],
     );
     expect(operations).toEqual(
       [
-        ...(shape === 'embedded' ? [...shadow, ...rules] : []),
+        ...(shape === 'embedded' ? [...shadow, ...rules, ...amqp] : []),
         'add_application',
         'show_applications',
         'show_application',

@@ -62,6 +62,8 @@ describe('distributed shape', () => {
     };
     expect(ready.status).toBe('up');
     expect(Object.keys(ready.checks).sort()).toEqual([
+      'amqp-push.bus',
+      'amqp-push.documents',
       'api.bus',
       'api.documents',
       'bus',

@@ -45,6 +45,8 @@ describe('embedded shape', () => {
         'shadow.bus': { ok: true, detail: 'journaled' },
         'shadow.documents': sqlite('shadow'),
         'shadow.sessions': { ok: true, detail: 'in-process' },
+        'amqp-push.bus': { ok: true, detail: 'journaled' },
+        'amqp-push.documents': sqlite('amqp-push'),
         'rule-engine.bus': { ok: true, detail: 'journaled' },
         'rule-engine.documents': sqlite('rule-engine'),
         'api.bus': { ok: true, detail: 'journaled' },

@@ -176,6 +176,7 @@ describe('rule actions', () => {
     );
     expect(listed.json.actions.map((a) => a.channel)).toEqual(['AMQP_FORWARDING', 'HTTP_FORWARDING']);
     expect(listed.json.count).toBe(2);
+    expect((await v5.request('POST', '/amqp-queues', { queue_name: 'other|queue' })).status).toBe(201);
     const moved = await v5.request<Action>('PUT', `/routing-rule/actions/${http.json.action_id}`, {
       channel: 'AMQP_FORWARDING',
       channel_detail: { amqp_forwarding: { queue_name: 'other|queue' } },
@@ -222,6 +223,6 @@ describe('rule actions', () => {
       channel: 'AMQP_FORWARDING',
       channel_detail: { amqp_forwarding: { queue_name: 'a b' } },
     });
-    expect(queue.json.error_msg).toContain('letters, digits, _, - and |');
+    expect(queue.json.error_msg).toContain('letters, digits and _ - | . :');
   });
 });

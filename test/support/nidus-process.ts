@@ -13,6 +13,8 @@ const entries = {
   'device-registry': 'dist/apps/device-registry/apps/device-registry/src/main.js',
   'mqtt-gateway': 'dist/apps/mqtt-gateway/apps/mqtt-gateway/src/main.js',
   shadow: 'dist/apps/shadow/apps/shadow/src/main.js',
+  'rule-engine': 'dist/apps/rule-engine/apps/rule-engine/src/main.js',
+  'amqp-push': 'dist/apps/amqp-push/apps/amqp-push/src/main.js',
 } as const;
 export type App = keyof typeof entries;
 
@@ -87,8 +89,8 @@ export class NidusProcess {
   }
 
   /**
-   * Starts an app with exactly `env` (plus PATH): no inherited NIDUS_* setting leaks in. The MQTT listeners are off
-   * unless `env` gives them ports: tests run side by side and must not compete for 1883.
+   * Starts an app with exactly `env` (plus PATH): no inherited NIDUS_* setting leaks in. The MQTT and AMQP listeners
+   * are off unless `env` gives them ports: tests run side by side and must not compete for 1883 or 5672.
    */
   static start(app: App, env: Record<string, string>): NidusProcess {
     const child = spawn(join(root, 'tools', 'nidus-node'), [join(root, entries[app])], {
@@ -100,6 +102,8 @@ export class NidusProcess {
         MQTT_PORT: '0',
         MQTTS_PORT: '0',
         MQTT_WS_PORT: '0',
+        AMQP_PORT: '0',
+        AMQPS_PORT: '0',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,6 @@
 import { type ServiceName } from '@nidus/platform-config';
 import { ProcessHost, type ServiceFactory, configOrExit } from '@nidus/platform-runtime';
+import { createAmqpPush } from '@nidus/service-amqp-push';
 import { createApi } from '@nidus/service-api';
 import { createDeviceRegistry } from '@nidus/service-device-registry';
 import { createMqttGateway } from '@nidus/service-mqtt-gateway';
@@ -13,6 +14,7 @@ const services: Partial<Record<ServiceName, ServiceFactory>> = {
   'device-registry': createDeviceRegistry,
   shadow: createShadow, // before the gateways: it learns which devices come online from their status events
   'mqtt-gateway': createMqttGateway,
+  'amqp-push': createAmqpPush,
   'rule-engine': createRuleEngine,
   api: createApi, // last: it starts taking requests once the services behind it are up
 };

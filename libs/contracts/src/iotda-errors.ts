@@ -77,6 +77,7 @@ export const iotdaErrors = {
   FORBIDDEN: e(403, 'IOTDA.900403', 'The credentials do not allow this operation on this project.'),
   RESOURCE_SPACE_QUOTA_EXCEEDED: e(403, 'IOTDA.903001', 'The resource space quota is exhausted.'),
   COMMAND_QUEUE_FULL: e(403, 'IOTDA.903002', 'The device already has 20 cached commands.'),
+  AMQP_QUEUE_QUOTA_EXCEEDED: e(403, 'IOTDA.903003', 'The project already has 100 AMQP queues.'),
   // 404 — what is asked for
   DEVICE_NOT_FOUND: e(404, 'IOTDA.014000', 'The device does not exist.'),
   PRODUCT_NOT_FOUND: e(404, 'IOTDA.904001', 'The product does not exist.'),
@@ -87,6 +88,7 @@ export const iotdaErrors = {
   COMMAND_NOT_FOUND: e(404, 'IOTDA.904005', 'The command does not exist.'),
   RULE_NOT_FOUND: e(404, 'IOTDA.904006', 'The routing rule does not exist.'),
   RULE_ACTION_NOT_FOUND: e(404, 'IOTDA.904007', 'The rule action does not exist.'),
+  AMQP_QUEUE_NOT_FOUND: e(404, 'IOTDA.904008', 'The AMQP queue does not exist.'),
   // 408 / 409 — state
   REQUEST_TIMEOUT: e(408, 'IOTDA.908001', 'The device did not answer in time.'),
   DEVICE_OFFLINE: e(409, 'IOTDA.014016', 'The device is not online.'),
@@ -103,6 +105,8 @@ export const iotdaErrors = {
   RESOURCE_SPACE_NOT_EMPTY: e(409, 'IOTDA.909010', 'The resource space still has products or devices.'),
   SHADOW_VERSION_CONFLICT: e(409, 'IOTDA.909011', 'The shadow changed since the version given.'),
   MESSAGE_ID_EXISTS: e(409, 'IOTDA.909012', 'The device already has a message with this ID.'),
+  AMQP_QUEUE_NAME_EXISTS: e(409, 'IOTDA.909013', 'An AMQP queue with this name already exists.'),
+  AMQP_QUEUE_IN_USE: e(409, 'IOTDA.909014', 'A rule action forwards to the AMQP queue.'),
   // 429 / 5xx
   RATE_LIMITED: e(429, 'IOTDA.021101', 'Request reached the maximum rate limit.'),
   TENANT_RATE_LIMITED: e(429, 'IOTDA.021102', 'Request reached the upper limit of the tenant.'),

@@ -179,3 +179,38 @@ export const productLifecyclePushSchema = z.object({
   notify_data: z.object({ body: productObjectSchema }),
 });
 export type ProductLifecyclePush = z.infer<typeof productLifecyclePushSchema>;
+
+/**
+ * An AMQP queue's name: up to 128 letters, digits, `_`, `-`, `|` (spec 03 §6.6), `.` and `:` (spec 05 §3.11.1, whose
+ * example is `app.queue.01`): what either page allows, so that no name IoTDA accepts is refused.
+ */
+export const amqpQueueNameSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_|.:-]+$/, 'letters, digits and _ - | . :');
+
+/** An AMQP queue as another service checks it (amqp-push, internal). */
+export const amqpQueueAccessSchema = z.object({ queue_id: z.string(), queue_name: z.string() });
+export type AmqpQueueAccess = z.infer<typeof amqpQueueAccessSchema>;
+
+/** Whether any rule action forwards to a queue (rule-engine, internal). */
+export const amqpQueueUseSchema = z.object({ in_use: z.boolean() });
+export type AmqpQueueUse = z.infer<typeof amqpQueueUseSchema>;
+
+/**
+ * A routing rule's result for an AMQP queue (ADR 0011): the rule engine publishes it, amqp-push keeps it in the
+ * project's queue until a consumer settles it.
+ */
+export const amqpForwardedSchema = z.object({
+  queue_name: amqpQueueNameSchema,
+  /** The message body: the push envelope after the rule's SELECT, as JSON text (spec 03 §6.7.5). */
+  body: z.string(),
+  resource: z.string(),
+  event: z.string(),
+  /** The forwarded event's id: the AMQP message-id. */
+  request_id: z.string(),
+  device_id: z.string().optional(),
+  app_id: z.string().optional(),
+});
+export type AmqpForwarded = z.infer<typeof amqpForwardedSchema>;

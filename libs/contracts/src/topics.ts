@@ -13,6 +13,7 @@ import {
   gatewayInstanceAliveSchema,
 } from './gateway-events';
 import {
+  amqpForwardedSchema,
   deviceLifecyclePushSchema,
   messageReportPushSchema,
   messageStatusPushSchema,
@@ -185,6 +186,13 @@ export const deviceCommandStatusChangedV1 = defineTopic({
     'An asynchronous command changed status (PENDING … SUCCESSFUL); data is the IoTDA device.command.status/update push body.',
 });
 
+export const pushAmqpForwardedV1 = defineTopic({
+  name: 'iot.push.amqp-forwarded.v1',
+  type: 'nidus.push.amqp.forwarded.v1',
+  schema: amqpForwardedSchema,
+  description: "A routing rule's result for one of the project's AMQP queues (ADR 0011); keyed by device.",
+});
+
 const INSTANCE_SOURCE = /^nidus\/([a-z][a-z0-9]*(?:-[a-z0-9]+)*)\/[A-Za-z0-9._-]+\.([0-9a-f]{8,32})$/;
 
 /**
@@ -241,4 +249,5 @@ export const topicRegistry: readonly TopicDefinition[] = [
   deviceDownlinkDeliveredV1,
   deviceMessageStatusChangedV1,
   deviceCommandStatusChangedV1,
+  pushAmqpForwardedV1,
 ];

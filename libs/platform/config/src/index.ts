@@ -6,6 +6,7 @@ export {
   type LoadOptions,
   type LogLevel,
   type MqttConfig,
+  type AmqpConfig,
   type PlatformConfig,
   httpPortKey,
   serviceUrlKey,

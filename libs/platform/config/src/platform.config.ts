@@ -41,6 +41,17 @@ export interface PlatformConfig {
   /** Largest accepted |server time − X-Sdk-Date| of a signed API request, in seconds (spec 05 §2.5). */
   readonly apiMaxClockSkewS: number;
   readonly mqtt: MqttConfig;
+  readonly amqp: AmqpConfig;
+}
+
+/** The AMQP 1.0 endpoint for applications (spec 03 §6.7). Ports 0 turn a listener off. */
+export interface AmqpConfig {
+  /** Plain AMQP, for development (IoTDA accepts only AMQPS). */
+  readonly port: number;
+  readonly tlsPort: number;
+  /** PEM files of the AMQPS server certificate; unset: the development CA and certificate in `<dataDir>/tls`. */
+  readonly tlsCertFile?: string;
+  readonly tlsKeyFile?: string;
 }
 
 /** The MQTT device gateway (spec 01 §2.6, spec 04 §1.3.2). Ports 0 turn a listener off. */
@@ -153,6 +164,10 @@ const envSchema = z.object({
   MQTT_TIMESTAMP_WINDOW_H: z.coerce.number().int().min(0).max(240).default(2),
   MQTT_MAX_PACKET_BYTES: positiveInt.max(268_435_455).default(1_048_576 + 1024),
   MQTT_CONNECTION_BYTES_PER_S: z.coerce.number().int().min(0).default(3072),
+  AMQP_PORT: port.default(5672),
+  AMQPS_PORT: port.default(5671),
+  AMQP_TLS_CERT_FILE: z.string().min(1).optional(),
+  AMQP_TLS_KEY_FILE: z.string().min(1).optional(),
 });
 
 /** `<SERVICE>_HTTP_PORT`, e.g. `API_HTTP_PORT`, `DEVICE_REGISTRY_HTTP_PORT` (STYLE names). */
@@ -265,6 +280,12 @@ export function loadConfig(env: Env, options: LoadOptions): PlatformConfig {
       maxPacketBytes: e.MQTT_MAX_PACKET_BYTES,
       connectionBytesPerS: e.MQTT_CONNECTION_BYTES_PER_S,
     },
+    amqp: {
+      port: e.AMQP_PORT,
+      tlsPort: e.AMQPS_PORT,
+      ...(e.AMQP_TLS_CERT_FILE ? { tlsCertFile: resolve(e.AMQP_TLS_CERT_FILE) } : {}),
+      ...(e.AMQP_TLS_KEY_FILE ? { tlsKeyFile: resolve(e.AMQP_TLS_KEY_FILE) } : {}),
+    },
   };
 }
 
@@ -288,6 +309,8 @@ function checkDependentKeys(e: z.infer<typeof envSchema>, problems: string[]): v
     problems.push('NIDUS_SECRET_KEY: required when NIDUS_STORE=mongo (generate one: openssl rand -hex 32)');
   if ((e.MQTT_TLS_CERT_FILE === undefined) !== (e.MQTT_TLS_KEY_FILE === undefined))
     problems.push('MQTT_TLS_CERT_FILE, MQTT_TLS_KEY_FILE: set both or neither');
+  if ((e.AMQP_TLS_CERT_FILE === undefined) !== (e.AMQP_TLS_KEY_FILE === undefined))
+    problems.push('AMQP_TLS_CERT_FILE, AMQP_TLS_KEY_FILE: set both or neither');
   if (e.MQTT_KEEPALIVE_MIN_S > e.MQTT_KEEPALIVE_MAX_S)
     problems.push('MQTT_KEEPALIVE_MIN_S: above MQTT_KEEPALIVE_MAX_S');
   if ((e.NIDUS_ADMIN_AK === undefined) !== (e.NIDUS_ADMIN_SK === undefined))

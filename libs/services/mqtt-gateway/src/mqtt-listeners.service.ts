@@ -8,11 +8,10 @@ import {
   type OnApplicationBootstrap,
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
-import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
+import { SERVICE_RUNTIME, type ServiceRuntime, tlsMaterial } from '@nidus/platform-runtime';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { MQTT_GATEWAY_PARTS, type MqttGatewayParts } from './mqtt-gateway.parts';
 import { MqttBrokerService } from './mqtt-broker.service';
-import { tlsMaterial } from './tls.config';
 
 /**
  * Connections the kernel may hold for accepting (capped by net.core.somaxconn). Node's 511 overflows when thousands of

@@ -4,7 +4,7 @@ import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
 import { ruleEngineOperations } from './rule-engine.openapi';
 import { RULE_PARTS, type RuleParts, makeRuleParts } from './rule-engine.parts';
 import { PushEventsConsumer } from './forwarding/push-events.consumer';
-import { RuleActionsController } from './rule-actions/rule-actions.controller';
+import { QueueUseController, RuleActionsController } from './rule-actions/rule-actions.controller';
 import { RuleActionsService } from './rule-actions/rule-actions.service';
 import { RoutingRulesController } from './routing-rules/routing-rules.controller';
 import { RoutingRulesService } from './routing-rules/routing-rules.service';
@@ -22,7 +22,12 @@ class RulePartsCloser implements OnApplicationShutdown {
 /** Root module of the rule engine: data-forwarding routing rules and their actions (spec 03 §7, spec 05 §3.10; ADR 0011). */
 @Module({
   imports: [IotdaHttpModule],
-  controllers: [RoutingRulesController, RuleActionsController, openApiPathsController(ruleEngineOperations)],
+  controllers: [
+    RoutingRulesController,
+    RuleActionsController,
+    QueueUseController,
+    openApiPathsController(ruleEngineOperations),
+  ],
   providers: [
     {
       provide: RULE_PARTS,

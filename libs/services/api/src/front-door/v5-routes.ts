@@ -47,6 +47,11 @@ export const v5Owners: Readonly<Record<string, ServiceName>> = {
   show_rule_action: 'rule-engine',
   update_rule_action: 'rule-engine',
   delete_rule_action: 'rule-engine',
+  add_queue: 'amqp-push',
+  batch_show_queue: 'amqp-push',
+  show_queue: 'amqp-push',
+  delete_queue: 'amqp-push',
+  create_access_code: 'amqp-push',
 };
 
 export interface V5Route {

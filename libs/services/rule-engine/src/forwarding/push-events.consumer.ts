@@ -4,11 +4,17 @@ import {
   Injectable,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { type EventEnvelope, type TopicDefinition, pushTopics } from '@nidus/contracts';
+import {
+  type AmqpForwarded,
+  type EventEnvelope,
+  type TopicDefinition,
+  createEvent,
+  pushAmqpForwardedV1,
+  pushTopics,
+} from '@nidus/contracts';
 import type { Subscription } from '@nidus/messaging-core';
 import { type ForwardingMetrics, forwardingMetrics } from '@nidus/platform-observability';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
-import type { StoredAction } from '../rule-actions/rule-action.schema';
 import { RULE_PARTS, type RuleParts } from '../rule-engine.parts';
 import { HttpPush } from './http-push';
 
@@ -68,6 +74,7 @@ export class PushEventsConsumer implements OnApplicationBootstrap, BeforeApplica
       request_id: event.id,
       notify_data,
     };
+    const amqp: EventEnvelope<AmqpForwarded>[] = [];
     for (const rule of rules) {
       if (rule.appId !== null && rule.appId !== event.appid) continue;
       let output: Record<string, unknown>;
@@ -83,14 +90,42 @@ export class PushEventsConsumer implements OnApplicationBootstrap, BeforeApplica
         continue;
       }
       this.metrics.evaluations.inc({ outcome: 'matched' });
-      for (const action of rule.actions) this.dispatch(action, event.subject, output);
+      for (const action of rule.actions) {
+        const http = action.channel_detail.http_forwarding;
+        const queue = action.channel_detail.amqp_forwarding?.queue_name;
+        if (http) this.http.push(action.action_id, http.url, event.subject, output);
+        else if (queue !== undefined) amqp.push(this.forAmqp(event, queue, output));
+      }
     }
+    if (amqp.length === 0) return;
+    // The bus position moves once amqp-push's topic holds them: AMQP forwarding is at least once (ADR 0011).
+    await this.runtime.bus.publish(pushAmqpForwardedV1, amqp);
+    this.metrics.pushes.inc({ channel: 'AMQP_FORWARDING', outcome: 'queued' }, amqp.length);
   }
 
-  private dispatch(action: StoredAction, deviceKey: string, output: Record<string, unknown>): void {
-    const http = action.channel_detail.http_forwarding;
-    if (action.channel === 'HTTP_FORWARDING' && http)
-      this.http.push(action.action_id, http.url, deviceKey, output);
-    else this.metrics.pushes.inc({ channel: action.channel, outcome: 'unavailable' }); // amqp-push: next (ADR 0011)
+  private forAmqp(
+    event: EventEnvelope<PushBody>,
+    queue: string,
+    output: Record<string, unknown>,
+  ): EventEnvelope<AmqpForwarded> {
+    const header = (event.data.notify_data as { header?: { device_id?: string; app_id?: string } } | null)
+      ?.header;
+    return createEvent({
+      type: pushAmqpForwardedV1.type,
+      source: 'nidus/rule-engine',
+      subject: event.subject,
+      tenant: event.tenant,
+      ...(event.appid ? { appid: event.appid } : {}),
+      traceparent: event.traceparent,
+      data: {
+        queue_name: queue,
+        body: JSON.stringify(output),
+        resource: event.data.resource,
+        event: event.data.event,
+        request_id: event.id,
+        ...(header?.device_id ? { device_id: header.device_id } : {}),
+        ...(header?.app_id ? { app_id: header.app_id } : {}),
+      },
+    });
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { amqpQueueNameSchema } from '@nidus/contracts';
 
 /** Every channel of the SDKs (spec 05 §3.10); the ones Nidus forwards to are `supportedChannels`. */
 export const channels = [
@@ -40,14 +41,8 @@ export const httpForwardingSchema = z
     path: ['token'],
   });
 
-/** `AmqpForwarding`: a queue of the project (spec 03 §6.6 name rule). */
-export const amqpForwardingSchema = z.object({
-  queue_name: z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[A-Za-z0-9_|-]+$/, 'letters, digits, _, - and |'),
-});
+/** `AmqpForwarding`: a queue of the project (amqp-push checks that it exists). */
+export const amqpForwardingSchema = z.object({ queue_name: amqpQueueNameSchema });
 
 /** `ChannelDetail`: exactly the member of the channel; members of other channels are refused by name. */
 export const channelDetailSchema = z.looseObject({

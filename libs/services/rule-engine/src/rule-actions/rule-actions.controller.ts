@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import type { AmqpQueueUse } from '@nidus/contracts';
 import { ZodValidationPipe, markerPagingOf } from '@nidus/platform-iotda-http';
 import {
   type AddAction,
@@ -50,5 +51,19 @@ export class RuleActionsController {
   @HttpCode(204)
   async delete(@Param('project_id') project: string, @Param('action_id') actionId: string): Promise<void> {
     await this.actions.delete(project, actionId);
+  }
+}
+
+/** What amqp-push asks before it deletes a queue (internal, InternalCallGuard). */
+@Controller('internal/amqp-queue-use')
+export class QueueUseController {
+  constructor(private readonly actions: RuleActionsService) {}
+
+  @Get(':project_id/:queue_name')
+  async inUse(
+    @Param('project_id') project: string,
+    @Param('queue_name') queue: string,
+  ): Promise<AmqpQueueUse> {
+    return { in_use: await this.actions.queueInUse(project, queue) };
   }
 }

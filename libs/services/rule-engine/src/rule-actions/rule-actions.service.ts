@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { type Filter, findOne } from '@nidus/persistence-core';
-import { IotdaApiError, type MarkerPaging, findMarkerPage } from '@nidus/platform-iotda-http';
+import { amqpQueueAccessSchema } from '@nidus/contracts';
+import { IotdaApiError, type MarkerPaging, findMarkerPage, unavailable } from '@nidus/platform-iotda-http';
 import { RULE_PARTS, type RuleParts } from '../rule-engine.parts';
 import { findRule } from '../routing-rules/routing-rules.service';
 import {
@@ -35,6 +36,7 @@ export class RuleActionsService {
       channel: body.channel,
       channel_detail: detailOf(body.channel, body.channel_detail),
     };
+    await this.checkQueue(project, action);
     await this.parts.actions.insert(project, this.parts.ids.next(), action);
     this.parts.activeRules.forget(project);
     return viewOf(action);
@@ -63,6 +65,7 @@ export class RuleActionsService {
           ? stored.data.channel_detail
           : detailOf(channel, body.channel_detail),
     };
+    await this.checkQueue(project, action);
     await this.parts.actions.replace(project, stored.id, action, stored.version);
     this.parts.activeRules.forget(project);
     return viewOf(action);
@@ -72,6 +75,23 @@ export class RuleActionsService {
     const stored = await this.find(project, actionId);
     await this.parts.actions.delete(project, stored.id);
     this.parts.activeRules.forget(project);
+  }
+
+  /** Whether any action of the project forwards to the queue (amqp-push asks before deleting it). */
+  async queueInUse(project: string, queue: string): Promise<boolean> {
+    return (
+      (await findOne(this.parts.actions, project, { 'channel_detail.amqp_forwarding.queue_name': queue })) !==
+      undefined
+    );
+  }
+
+  /** An AMQP action's queue must exist (amqp-push owns queues, ADR 0011): 404 IOTDA.904008 otherwise. */
+  private async checkQueue(project: string, action: StoredAction): Promise<void> {
+    const queue = action.channel_detail.amqp_forwarding?.queue_name;
+    if (queue === undefined) return;
+    const path = `/internal/amqp-queues/${encodeURIComponent(project)}/${encodeURIComponent(queue)}`;
+    const found = await this.parts.client.get('amqp-push', path, amqpQueueAccessSchema).catch(unavailable);
+    if (!found) throw new IotdaApiError('AMQP_QUEUE_NOT_FOUND', `queue_name ${queue}.`);
   }
 
   private async find(project: string, actionId: string) {

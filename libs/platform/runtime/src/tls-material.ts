@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
 
-/** What an MQTTS listener serves. */
+/** What a TLS listener (MQTTS, AMQPS) serves. */
 export interface TlsMaterial {
   readonly cert: string;
   readonly key: string;

@@ -1,0 +1,47 @@
+import { RecordIdGenerator } from '@nidus/domain-ids';
+import type { DocumentCollection } from '@nidus/persistence-core';
+import type { Clock } from '@nidus/ports';
+import { InternalClient } from '@nidus/platform-iotda-http';
+import type { ServiceRuntime } from '@nidus/platform-runtime';
+import { AccessCodes } from './access-codes/access-codes';
+import { MessageStore } from './delivery/message-store';
+import { QueueHub } from './delivery/queue-hub';
+import { type QueueStore, openQueueStore } from './queues/queue.schema';
+
+/** A project that has had its `DefaultQueue` made; in the deployment's tenant, keyed by project id. */
+export interface StoredProject {
+  readonly project_id: string;
+}
+
+/** What amqp-push's slices share, made once per service instance. */
+export interface AmqpParts {
+  /** The rule engine (whether an action uses a queue). */
+  readonly client: InternalClient;
+  readonly queues: QueueStore;
+  readonly projects: DocumentCollection<StoredProject>;
+  /** Projects whose `DefaultQueue` this process has seen made. */
+  readonly knownProjects: Set<string>;
+  readonly codes: AccessCodes;
+  readonly messages: MessageStore;
+  readonly hub: QueueHub;
+  readonly ids: RecordIdGenerator;
+  readonly clock: Clock;
+}
+
+export const AMQP_PARTS = Symbol('AMQP_PARTS');
+
+export async function makeAmqpParts(runtime: ServiceRuntime): Promise<AmqpParts> {
+  const documents = await runtime.documents();
+  const messages = await MessageStore.open(documents);
+  return {
+    client: new InternalClient(runtime),
+    queues: await openQueueStore(documents),
+    projects: await documents.collection<StoredProject>({ name: 'amqp_projects' }),
+    knownProjects: new Set(),
+    codes: await AccessCodes.open(documents),
+    messages,
+    hub: new QueueHub(messages, runtime.logger),
+    ids: new RecordIdGenerator(runtime.clock),
+    clock: runtime.clock,
+  };
+}

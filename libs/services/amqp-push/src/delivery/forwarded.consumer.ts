@@ -1,0 +1,135 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { deploymentTenant, pushAmqpForwardedV1 } from '@nidus/contracts';
+import type { Subscription } from '@nidus/messaging-core';
+import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
+import { AMQP_PARTS, type AmqpParts } from '../amqp-push.parts';
+import { QueuesService } from '../queues/queues.service';
+import { AmqpListener } from './amqp-listener';
+
+/** Messages are kept this long (spec 03 §6.6: the latest 24 hours). */
+export const retentionMs = 24 * 3600_000;
+/** Stored bytes a project may hold; beyond them its oldest messages go (spec 03 §6.6, E-21: per tenant). */
+export const projectCapBytes = 1024 ** 3;
+const sweepEveryMs = 60_000;
+const pollEveryMs = 250;
+
+/**
+ * The queues' intake and outlet (ADR 0011): routing rules' results arrive on `iot.push.amqp-forwarded.v1` and are
+ * stored in their queue before the bus position moves; the AMQP listener hands them to applications. A sweep applies
+ * the retention; a poll finds messages another instance stored.
+ */
+@Injectable()
+export class ForwardedConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private subscription?: Subscription;
+  private readonly listener: AmqpListener;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private sweeps = 0;
+
+  constructor(
+    @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
+    @Inject(AMQP_PARTS) private readonly parts: AmqpParts,
+    private readonly queues: QueuesService,
+  ) {
+    this.listener = new AmqpListener(
+      parts.hub,
+      parts.codes,
+      async (project, queue) => (await queues.byName(project, queue)) !== undefined,
+      runtime.clock,
+      runtime.logger,
+    );
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.subscription = await this.runtime.bus.subscribe({
+      topic: pushAmqpForwardedV1,
+      group: 'amqp-push',
+      handler: async (event) => {
+        const { queue_name: queue, body, request_id, resource, event: name, device_id, app_id } = event.data;
+        if (!(await this.queues.byName(event.tenant, queue))) {
+          this.runtime.logger.warn({ project: event.tenant, queue }, 'amqp: no such queue, message dropped');
+          return;
+        }
+        await this.parts.messages.append(event.tenant, this.parts.ids.next(), {
+          queue,
+          body,
+          message_id: request_id,
+          resource,
+          event: name,
+          device_id: device_id ?? null,
+          app_id: app_id ?? null,
+          created_ms: Date.parse(event.time),
+        });
+        this.parts.hub.appended(event.tenant, queue);
+      },
+    });
+    const { amqp, dataDir, bindHost } = this.runtime.config;
+    const urls = await this.listener.start(amqp, bindHost, dataDir);
+    this.runtime.logger.info({ urls }, urls.length ? 'AMQP listeners open' : 'AMQP listeners off');
+    if (urls.length)
+      this.runtime.notice(`Applications receive pushes at\n${urls.map((u) => `  ${u}`).join('\n')}`);
+    this.every(pollEveryMs, async () => this.parts.hub.poll());
+    this.every(sweepEveryMs, () => this.sweep());
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.timers.forEach(clearInterval);
+    await this.listener.stop();
+    await this.subscription?.close();
+  }
+
+  /** Drops what is older than the retention, then a project's oldest beyond its size cap. */
+  private async sweep(): Promise<void> {
+    let marker: string | undefined;
+    do {
+      const page = await this.parts.projects.find(
+        deploymentTenant,
+        {},
+        { limit: 100, ...(marker ? { cursor: marker } : {}) },
+      );
+      for (const { id: project } of page.items) {
+        const expired = await this.parts.messages.expire(project, this.parts.clock.now() - retentionMs);
+        if (expired > 0) this.runtime.logger.info({ project, expired }, 'amqp: messages past 24 h dropped');
+        if (this.sweeps % 10 === 0) await this.cap(project);
+      }
+      marker = page.nextCursor;
+    } while (marker);
+    this.sweeps++;
+  }
+
+  /** Drops the project's oldest messages while it holds more than its cap (a scan: every tenth sweep). */
+  private async cap(project: string): Promise<void> {
+    const sizes: [id: string, bytes: number][] = [];
+    let total = 0;
+    for await (const m of this.parts.messages.all(project)) {
+      const bytes = Buffer.byteLength(m.data.body);
+      sizes.push([m.id, bytes]);
+      total += bytes;
+    }
+    let excess = total - projectCapBytes;
+    for (const [id, bytes] of sizes) {
+      if (excess <= 0) break;
+      await this.parts.messages.remove(project, id);
+      excess -= bytes;
+    }
+    if (total > projectCapBytes)
+      this.runtime.logger.warn({ project, total }, 'amqp: oldest messages over 1 GB dropped');
+  }
+
+  private every(ms: number, work: () => Promise<void>): void {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      work()
+        .catch((error: unknown) => this.runtime.logger.error({ err: error }, 'amqp: housekeeping failed'))
+        .finally(() => (running = false));
+    }, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+}

@@ -1,0 +1,83 @@
+import { firstRecordIdAt } from '@nidus/domain-ids';
+import type { DocumentCollection, DocumentStore, StoredDocument } from '@nidus/persistence-core';
+
+/** A message waiting in an AMQP queue (spec 03 §6.6), keyed by a time-ordered record id: the queue's order. */
+export interface StoredMessage {
+  readonly queue: string;
+  /** The push envelope after the rule's SELECT, as JSON text. */
+  readonly body: string;
+  readonly message_id: string;
+  readonly resource: string;
+  readonly event: string;
+  readonly device_id: string | null;
+  readonly app_id: string | null;
+  readonly created_ms: number;
+}
+
+export type QueuedMessage = StoredDocument<StoredMessage>;
+
+const page = 500;
+
+/** The messages of every queue of a project, in its tenant; oldest first. */
+export class MessageStore {
+  private constructor(private readonly store: DocumentCollection<StoredMessage>) {}
+
+  static async open(documents: DocumentStore): Promise<MessageStore> {
+    return new MessageStore(
+      await documents.collection<StoredMessage>({ name: 'amqp_messages', indexes: [{ fields: ['queue'] }] }),
+    );
+  }
+
+  append(project: string, id: string, message: StoredMessage): Promise<QueuedMessage> {
+    return this.store.insert(project, id, message);
+  }
+
+  /** Up to `limit` messages of the queue after the id `after` (from the head without one), oldest first. */
+  async next(
+    project: string,
+    queue: string,
+    after: string | undefined,
+    limit: number,
+  ): Promise<QueuedMessage[]> {
+    const ids = after === undefined ? undefined : { from: `${after}\u0000` };
+    return (await this.store.find(project, { queue }, { limit, ...(ids ? { ids } : {}) })).items;
+  }
+
+  async remove(project: string, id: string): Promise<void> {
+    await this.store.delete(project, id);
+  }
+
+  /** Drops every message of a deleted queue. */
+  async purge(project: string, queue: string): Promise<void> {
+    for (;;) {
+      const items = await this.next(project, queue, undefined, page);
+      for (const m of items) await this.store.delete(project, m.id);
+      if (items.length < page) return;
+    }
+  }
+
+  /** Drops the project's messages stored before `beforeMs` (the 24 h of spec 03 §6.6); how many. */
+  async expire(project: string, beforeMs: number): Promise<number> {
+    let dropped = 0;
+    for (;;) {
+      const { items } = await this.store.find(
+        project,
+        {},
+        { limit: page, ids: { to: firstRecordIdAt(beforeMs) } },
+      );
+      for (const m of items) await this.store.delete(project, m.id);
+      dropped += items.length;
+      if (items.length < page) return dropped;
+    }
+  }
+
+  /** The project's messages oldest first, a page at a time (the size cap's scan). */
+  async *all(project: string): AsyncGenerator<QueuedMessage> {
+    let cursor: string | undefined;
+    do {
+      const found = await this.store.find(project, {}, { limit: page, ...(cursor ? { cursor } : {}) });
+      yield* found.items;
+      cursor = found.nextCursor;
+    } while (cursor);
+  }
+}

@@ -1,0 +1,1 @@
+export { createAmqpPush } from './amqp-push.bootstrap';
