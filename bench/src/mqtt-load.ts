@@ -20,6 +20,8 @@ export interface LoadPlan {
   /** `throughput`: each connection keeps `window` QoS 1 publishes in flight; `rate`: `rate` publishes/s in all. */
   readonly mode: 'throughput' | 'rate' | 'connect';
   readonly payload: string;
+  /** A text in `payload` replaced at each publish by the time it is sent (ms since epoch, 3 decimals): end-to-end latency. */
+  readonly stamp?: string;
   readonly window?: number;
   readonly rate?: number;
   readonly warmupS?: number;
@@ -113,7 +115,11 @@ class Device {
 }
 
 async function run(plan: LoadPlan): Promise<LoadResult> {
-  const payload = Buffer.from(plan.payload);
+  const fixed = Buffer.from(plan.payload);
+  const stamp = plan.stamp;
+  const payload = stamp
+    ? () => Buffer.from(plan.payload.replace(stamp, (performance.timeOrigin + performance.now()).toFixed(3)))
+    : () => fixed;
   const latencies: number[] = [];
   let measuring = false;
   let acked = 0;
@@ -130,7 +136,7 @@ async function run(plan: LoadPlan): Promise<LoadResult> {
       if (p.returnCode === 0) {
         d.connected = true;
         connected++;
-        if (plan.mode === 'throughput') for (let i = 0; i < window; i++) d.publish(payload);
+        if (plan.mode === 'throughput') for (let i = 0; i < window; i++) d.publish(payload());
       } else refused++;
       settle();
     } else if (p.cmd === 'puback') {
@@ -141,7 +147,7 @@ async function run(plan: LoadPlan): Promise<LoadResult> {
         acked++;
         latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
       }
-      if (plan.mode === 'throughput' && running) d.publish(payload);
+      if (plan.mode === 'throughput' && running) d.publish(payload());
     }
   };
 
@@ -182,7 +188,7 @@ async function run(plan: LoadPlan): Promise<LoadResult> {
         owed += plan.rate! / 100;
         for (; owed >= 1; owed--) {
           const d = live[next++ % live.length]!;
-          if (d.inflight.size < 64) d.publish(payload);
+          if (d.inflight.size < 64) d.publish(payload());
         }
       }, 10);
     }

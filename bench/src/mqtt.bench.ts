@@ -1,13 +1,13 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { defaultStartupMs } from '@nidus/messaging-memory';
 import { register } from './bench-devices';
 import { meterReport } from './meter-product';
 import type { DeviceLogin, LoadPlan, LoadResult } from './mqtt-load';
 import { agent, distributed, embedded, stopped } from './nidus-target';
+import { rssMb, runLoad } from './run-load';
 
 // MQTT device access under load (issue 4): IoTDA devices (real CONNECT with the HMAC password, QoS 1 property
 // reports of ~200 bytes) against Nidus, and the same load against Mosquitto (apt, anonymous, loopback) in the same
@@ -28,35 +28,10 @@ const connectRate = Number(args['connect_rate'] ?? 2_000);
 const shapes = (args['shapes'] ?? 'embedded,distributed').split(',');
 const serviceSets = (args['services'] ?? 'all').split('/');
 const work = mkdtempSync(join(tmpdir(), 'nidus-bench-mqtt-'));
-const generator = join(__dirname, 'mqtt-load.js');
 const serverCpu = '0';
 const loadCpu = '1';
 
-/** Runs the load generator on its CPU; resolves with its result. Samples the server's resident memory meanwhile. */
-async function load(plan: LoadPlan): Promise<LoadResult & { maxRssMb: number }> {
-  const pid = plan.serverPid;
-  const file = join(work, `plan-${Date.now()}.json`);
-  writeFileSync(file, JSON.stringify(plan));
-  let maxRssMb = 0;
-  const sampler = setInterval(() => {
-    if (pid) maxRssMb = Math.max(maxRssMb, rssMb(pid));
-  }, 200);
-  try {
-    const { stdout } = await promisify(execFile)(
-      'taskset',
-      ['-c', loadCpu, process.execPath, generator, file],
-      { maxBuffer: 1 << 20, timeout: 600_000 },
-    );
-    return { ...(JSON.parse(stdout) as LoadResult), maxRssMb };
-  } finally {
-    clearInterval(sampler);
-  }
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-}
+const load = (plan: LoadPlan) => runLoad(plan, work, loadCpu);
 
 const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(8);
 

@@ -23,6 +23,9 @@ const received: Received[] = [];
 const clients: MqttClient[] = [];
 /** Answer 500 to pushes to these paths. */
 const failing = new Set<string>();
+/** Answer 500 to the first push of each body to each of these paths, 200 to the next. */
+const flaky = new Set<string>();
+const tried = new Set<string>();
 
 const read = (req: IncomingMessage) =>
   new Promise<string>((resolve) => {
@@ -39,13 +42,16 @@ beforeAll(async () => {
         contentType: req.headers['content-type'],
         body: JSON.parse(text),
       });
-      res.statusCode = failing.has(req.url ?? '') ? 500 : 200;
+      const push = `${req.url} ${text}`; // another action may push the same body
+      const firstTry = flaky.has(req.url ?? '') && !tried.has(push);
+      tried.add(push);
+      res.statusCode = failing.has(req.url ?? '') || firstTry ? 500 : 200;
       res.end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   receiver = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const { env, dataDir, api, mqtt: url } = await embeddedEnv();
+  const { env, dataDir, api, mqtt: url } = await embeddedEnv({ LOG_LEVEL: 'debug' });
   mqtt = url;
   platform = NidusProcess.start('platform', env);
   await platform.up();
@@ -66,19 +72,23 @@ async function pushesTo(path: string, n: number): Promise<Received[]> {
   return of();
 }
 
-/** An active rule forwarding to `path` on the test's server. */
-async function ruleTo(path: string, rule: Record<string, unknown>): Promise<string> {
+/** An active rule forwarding to `path` on the test's server; its action's id. */
+async function ruleTo(
+  path: string,
+  rule: Record<string, unknown>,
+  http: Record<string, unknown> = {},
+): Promise<string> {
   const created = await v5.request<{ rule_id: string }>('POST', '/routing-rule/rules', rule);
   expect(created.status).toBe(201);
   const id = created.json.rule_id;
-  const action = await v5.request('POST', '/routing-rule/actions', {
+  const action = await v5.request<{ action_id: string }>('POST', '/routing-rule/actions', {
     rule_id: id,
     channel: 'HTTP_FORWARDING',
-    channel_detail: { http_forwarding: { url: `${receiver}${path}` } },
+    channel_detail: { http_forwarding: { url: `${receiver}${path}`, ...http } },
   });
   expect(action.status).toBe(201);
   expect((await v5.request('PUT', `/routing-rule/rules/${id}`, { active: true })).status).toBe(200);
-  return id;
+  return action.json.action_id;
 }
 
 const report = (client: MqttClient, id: string, value: number) =>
@@ -127,6 +137,58 @@ describe('HTTP push', () => {
         body: expect.objectContaining({ status: 'ONLINE' }),
       },
     });
+  });
+
+  it('retries when the action asks, and lists what was not delivered as its dead letters', async () => {
+    flaky.add('/flaky');
+    failing.add('/down');
+    const retry = { retry: { max_attempts: 2, backoff_ms: 50 } };
+    const subject = { resource: 'device.message', event: 'report' };
+    const flakyAction = await ruleTo('/flaky', { subject }, retry);
+    const downAction = await ruleTo('/down', { subject }, retry);
+    const id = await v5.addDevice(product, 'push-retry', 'pushSecret0123456789');
+    const client = await connectDevice(mqtt, id, 'pushSecret0123456789');
+    clients.push(client);
+    for (const n of [1, 2])
+      await client.publishAsync(`$oc/devices/${id}/sys/messages/up`, `{"n":${n}}`, { qos: 1 });
+    // Each push to /flaky failed once and went through on its second attempt, in order.
+    const contentOf = (p: Received) => {
+      const { content } = (p.body['notify_data'] as { body: { content: unknown } }).body;
+      return (typeof content === 'string' ? JSON.parse(content) : content) as { n: number };
+    };
+    expect((await pushesTo('/flaky', 4)).map((p) => contentOf(p).n)).toEqual([1, 1, 2, 2]);
+    expect(await pushesTo('/down', 4)).toHaveLength(4);
+    let letters: { status: number; json: { dead_letters: Record<string, unknown>[]; count: number } };
+    for (let i = 0; i < 100; i++) {
+      letters = await v5.request('GET', `/routing-rule/actions/${downAction}/dead-letters`);
+      if (letters.json.count === 2) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(letters!.status).toBe(200);
+    expect(letters!.json.dead_letters).toEqual([
+      expect.objectContaining({ action_id: downAction, device_id: id, reason: 'answered 500', attempts: 2 }),
+      expect.objectContaining({ action_id: downAction, device_id: id, reason: 'answered 500', attempts: 2 }),
+    ]);
+    expect(JSON.parse(letters!.json.dead_letters[0]!['body'] as string)).toMatchObject({
+      resource: 'device.message',
+      event: 'report',
+    });
+    const none = await v5.request<{ count: number }>(
+      'GET',
+      `/routing-rule/actions/${flakyAction}/dead-letters`,
+    );
+    expect(none.json.count).toBe(0);
+    expect((await v5.request('DELETE', `/routing-rule/actions/${downAction}/dead-letters`)).status).toBe(204);
+    const cleared = await v5.request<{ count: number }>(
+      'GET',
+      `/routing-rule/actions/${downAction}/dead-letters`,
+    );
+    expect(cleared.json.count).toBe(0);
+    failing.delete('/down');
+    // The host's failure count starts again: a success (a new body to /flaky, second attempt) resets it.
+    await client.publishAsync(`$oc/devices/${id}/sys/messages/up`, '{"n":3}', { qos: 1 });
+    expect(await pushesTo('/flaky', 6)).toHaveLength(6);
+    await new Promise((r) => setTimeout(r, 200)); // bounded: the /down push of n:3 has landed too
   });
 
   it('stops pushing to a host for 5 minutes after 10 failures in a row', async () => {

@@ -1,6 +1,7 @@
 import { RecordIdGenerator } from '@nidus/domain-ids';
 import type { DocumentCollection } from '@nidus/persistence-core';
-import type { Clock } from '@nidus/ports';
+import type { AmqpQueueAccess } from '@nidus/contracts';
+import { type Clock, TtlCache } from '@nidus/ports';
 import { InternalClient } from '@nidus/platform-iotda-http';
 import type { ServiceRuntime } from '@nidus/platform-runtime';
 import { AccessCodes } from './access-codes/access-codes';
@@ -21,6 +22,8 @@ export interface AmqpParts {
   readonly projects: DocumentCollection<StoredProject>;
   /** Projects whose `DefaultQueue` this process has seen made. */
   readonly knownProjects: Set<string>;
+  /** Queues by project and name, for 2 s: every forwarded message and every attach asks (a deletion elsewhere shows within it). */
+  readonly queueCache: TtlCache<AmqpQueueAccess>;
   readonly codes: AccessCodes;
   readonly messages: MessageStore;
   readonly hub: QueueHub;
@@ -38,6 +41,7 @@ export async function makeAmqpParts(runtime: ServiceRuntime): Promise<AmqpParts>
     queues: await openQueueStore(documents),
     projects: await documents.collection<StoredProject>({ name: 'amqp_projects' }),
     knownProjects: new Set(),
+    queueCache: new TtlCache(() => runtime.clock.now(), 2_000),
     codes: await AccessCodes.open(documents),
     messages,
     hub: new QueueHub(messages, runtime.logger),

@@ -8,6 +8,7 @@ import {
 } from './routing-rules/routing-rule.dto';
 import {
   addActionSchema,
+  listDeadLettersResponseSchema,
   listActionsQuerySchema,
   listActionsResponseSchema,
   ruleActionSchema,
@@ -99,6 +100,23 @@ export const ruleEngineOperations: readonly V5Operation[] = [
     path: '/routing-rule/actions/{action_id}',
     operationId: 'delete_rule_action',
     summary: 'Delete a rule action',
+    status: 204,
+  },
+  {
+    method: 'get',
+    path: '/routing-rule/actions/{action_id}/dead-letters',
+    operationId: 'list_rule_action_dead_letters',
+    summary:
+      "Nidus extension: an HTTP action's pushes that were not delivered (the newest 100), newest first",
+    status: 200,
+    query: markerPagingQuerySchema,
+    response: listDeadLettersResponseSchema,
+  },
+  {
+    method: 'delete',
+    path: '/routing-rule/actions/{action_id}/dead-letters',
+    operationId: 'delete_rule_action_dead_letters',
+    summary: "Nidus extension: forget an action's dead letters",
     status: 204,
   },
 ];

@@ -2,6 +2,7 @@ import { RecordIdGenerator } from '@nidus/domain-ids';
 import { InternalClient } from '@nidus/platform-iotda-http';
 import type { ServiceRuntime } from '@nidus/platform-runtime';
 import { ActiveRules } from './forwarding/active-rules';
+import { DeadLetters, type DeadLetterStore, openDeadLetterStore } from './forwarding/dead-letters';
 import { type ActionStore, openActionStore } from './rule-actions/rule-action.schema';
 import { type RuleStore, openRuleStore } from './routing-rules/routing-rule.schema';
 
@@ -15,6 +16,9 @@ export interface RuleParts {
   readonly ids: RecordIdGenerator;
   /** What the forwarding runs; the API's changes make it forget a project's rules. */
   readonly activeRules: ActiveRules;
+  /** Pushes that were not delivered, per action (Nidus extension). */
+  readonly deadLetterStore: DeadLetterStore;
+  readonly deadLetters: DeadLetters;
 }
 
 export const RULE_PARTS = Symbol('RULE_PARTS');
@@ -23,11 +27,15 @@ export async function makeRuleParts(runtime: ServiceRuntime): Promise<RuleParts>
   const documents = await runtime.documents();
   const rules = await openRuleStore(documents);
   const actions = await openActionStore(documents);
+  const ids = new RecordIdGenerator(runtime.clock);
+  const deadLetterStore = await openDeadLetterStore(documents);
   return {
     client: new InternalClient(runtime),
     rules,
     actions,
-    ids: new RecordIdGenerator(runtime.clock),
+    ids,
     activeRules: new ActiveRules(rules, actions, runtime.clock),
+    deadLetterStore,
+    deadLetters: new DeadLetters(deadLetterStore, ids, runtime.clock, runtime.logger),
   };
 }

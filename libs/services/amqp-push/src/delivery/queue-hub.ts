@@ -34,6 +34,11 @@ interface QueueState {
 }
 
 const readBatch = 256;
+/**
+ * Messages a receiver may hold unsettled, whatever credit it grants: what the server keeps in memory for a consumer
+ * that never settles (JMS's default prefetch is 1 000, the IoTDA C# sample's credit 20).
+ */
+export const maxUnsettledPerReceiver = 1_000;
 
 /**
  * Moves queued messages to receiver links against their credit, at least once (spec 03 §6.6–§6.7.4): a message leaves
@@ -42,6 +47,7 @@ const readBatch = 256;
  */
 export class QueueHub {
   private readonly queues = new Map<string, QueueState>();
+  private readonly held = new Map<Outlet, number>();
   private readonly projectClosers: ((project: string) => void)[] = [];
 
   constructor(
@@ -73,6 +79,7 @@ export class QueueHub {
   detach(outlet: Outlet): void {
     const key = keyOf(outlet.project, outlet.queue);
     const state = this.queues.get(key);
+    this.held.delete(outlet);
     if (!state || !state.outlets.includes(outlet)) return;
     state.outlets.splice(state.outlets.indexOf(outlet), 1);
     const back: string[] = [];
@@ -95,6 +102,7 @@ export class QueueHub {
   settled(outlet: Outlet, message: QueuedMessage, outcome: Outcome): void {
     const state = this.queues.get(keyOf(outlet.project, outlet.queue));
     if (!state?.unsettled.delete(message.id)) return;
+    this.held.set(outlet, (this.held.get(outlet) ?? 1) - 1);
     if (outcome === 'released') {
       this.rewind(state);
     } else {
@@ -126,7 +134,7 @@ export class QueueHub {
   /** Every queue with a receiver waiting for more reads the store again from its head (other instances' appends). */
   poll(): void {
     for (const state of this.queues.values())
-      if (state.ready.length === 0 && state.outlets.some((o) => o.sendable())) this.rewind(state);
+      if (state.ready.length === 0 && state.outlets.some((o) => this.canTake(o))) this.rewind(state);
   }
 
   queueDeleted(project: string, queue: string): void {
@@ -159,15 +167,21 @@ export class QueueHub {
       if (!outlet) return;
       const message = state.ready.shift()!;
       state.unsettled.set(message.id, outlet);
+      this.held.set(outlet, (this.held.get(outlet) ?? 0) + 1);
       outlet.send(message);
     }
-    if (state.more && !state.reading && state.outlets.some((o) => o.sendable())) void this.read(state);
+    if (state.more && !state.reading && state.outlets.some((o) => this.canTake(o))) void this.read(state);
+  }
+
+  /** The receiver has credit and holds fewer than `maxUnsettledPerReceiver` unsettled messages. */
+  private canTake(outlet: Outlet): boolean {
+    return outlet.sendable() && (this.held.get(outlet) ?? 0) < maxUnsettledPerReceiver;
   }
 
   private nextOutlet(state: QueueState): Outlet | undefined {
     for (let i = 0; i < state.outlets.length; i++) {
       const outlet = state.outlets[(state.turn + i) % state.outlets.length]!;
-      if (outlet.sendable()) {
+      if (this.canTake(outlet)) {
         state.turn = (state.turn + i + 1) % state.outlets.length;
         return outlet;
       }

@@ -57,15 +57,18 @@ export class QueuesService {
     const use = await this.parts.client.get('rule-engine', path, amqpQueueUseSchema).catch(unavailable);
     if (use?.in_use) throw new IotdaApiError('AMQP_QUEUE_IN_USE', `queue_name ${name}.`);
     await this.parts.queues.delete(project, stored.id);
+    this.parts.queueCache.forget(cacheKey(project, name));
     this.parts.hub.queueDeleted(project, name);
     await this.parts.messages.purge(project, name);
   }
 
   /** The project's queue of this name, or undefined. */
-  async byName(project: string, name: string): Promise<AmqpQueueAccess | undefined> {
-    await this.ensureDefault(project);
-    const found = await findOne(this.parts.queues, project, { queue_name: name });
-    return found && { queue_id: found.data.queue_id, queue_name: found.data.queue_name };
+  byName(project: string, name: string): Promise<AmqpQueueAccess | undefined> {
+    return this.parts.queueCache.get(cacheKey(project, name), async () => {
+      await this.ensureDefault(project);
+      const found = await findOne(this.parts.queues, project, { queue_name: name });
+      return found && { queue_id: found.data.queue_id, queue_name: found.data.queue_name };
+    });
   }
 
   /**
@@ -76,11 +79,18 @@ export class QueuesService {
     if (this.parts.knownProjects.has(project)) return;
     try {
       await this.parts.projects.insert(deploymentTenant, project, { project_id: project });
-      await this.insert(project, defaultQueueName).catch((error: unknown) => {
-        if (!(error instanceof DuplicateKeyError)) throw error;
-      });
     } catch (error) {
       if (!(error instanceof DuplicateKeyError)) throw error;
+      this.parts.knownProjects.add(project); // made before, by this or another instance
+      return;
+    }
+    try {
+      await this.insert(project, defaultQueueName);
+    } catch (error) {
+      if (!(error instanceof DuplicateKeyError)) {
+        await this.parts.projects.delete(deploymentTenant, project); // the next request tries again
+        throw error;
+      }
     }
     this.parts.knownProjects.add(project);
   }
@@ -105,3 +115,5 @@ function viewOf(q: { data: StoredQueue }): QueueView {
   const { queue_id, queue_name, create_time } = q.data;
   return { queue_id, queue_name, create_time, last_modify_time: create_time };
 }
+
+const cacheKey = (project: string, name: string) => `${project}\u0000${name}`;

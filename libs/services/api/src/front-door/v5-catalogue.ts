@@ -179,4 +179,6 @@ export const knownV5Operations: readonly (readonly [method: string, path: string
   ['GET', '/server-certificates/{server_certificate_id}', 'show_server_certificate'],
   // Nidus extensions: what IoTDA offers through other cloud services, under the same credentials and conventions.
   ['GET', '/devices/{device_id}/logs', 'list_device_logs'], // device log reports (IoTDA: its log service)
+  ['GET', '/routing-rule/actions/{action_id}/dead-letters', 'list_rule_action_dead_letters'], // undelivered pushes
+  ['DELETE', '/routing-rule/actions/{action_id}/dead-letters', 'delete_rule_action_dead_letters'],
 ];

@@ -47,6 +47,8 @@ export const v5Owners: Readonly<Record<string, ServiceName>> = {
   show_rule_action: 'rule-engine',
   update_rule_action: 'rule-engine',
   delete_rule_action: 'rule-engine',
+  list_rule_action_dead_letters: 'rule-engine',
+  delete_rule_action_dead_letters: 'rule-engine',
   add_queue: 'amqp-push',
   batch_show_queue: 'amqp-push',
   show_queue: 'amqp-push',

@@ -1,5 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ForwardingMetrics } from '@nidus/platform-observability';
 import type { Clock, Logger } from '@nidus/ports';
+import type { DeadLetters } from './dead-letters';
 
 /** Spec 03 §6.5: success is 200 within 15 s; 10 failures in a row pause the host for 5 minutes. */
 const timeoutMs = 15_000;
@@ -7,6 +9,19 @@ const failuresToPause = 10;
 const pauseMs = 5 * 60_000;
 /** Pushes of one action waiting or in flight, beyond which new ones are dropped and counted (spec 03 §6.5 [IMPL]). */
 const maxWaitingPerAction = 10_000;
+
+/** Where one action pushes, and how (spec 03 §6.5 and its [IMPL] extensions). */
+export interface HttpTarget {
+  readonly project: string;
+  readonly actionId: string;
+  readonly url: string;
+  /** Attempts per push, the first included (1: at most once). */
+  readonly attempts: number;
+  /** Wait before the second attempt, doubled before the next. */
+  readonly backoffMs: number;
+  /** Any 2xx is success, not only 200. */
+  readonly acceptAny2xx: boolean;
+}
 
 interface HostState {
   failures: number;
@@ -17,7 +32,9 @@ interface HostState {
  * HTTP(S) push (spec 03 §6.5): a POST of the push JSON per forwarded event, at most once. Pushes of one action for one
  * device go in order, one at a time (a lane); lanes run side by side. A host (`scheme://host:port`) that failed 10
  * times in a row is paused for 5 minutes: its pushes are dropped and counted meanwhile, and the first failure after
- * the pause pauses it again. Nothing is kept across a restart (ADR 0011).
+ * the pause pauses it again. An action may ask for up to 3 attempts a push (the lane waits meanwhile; every failure
+ * counts towards the pause). A push that is not delivered becomes a dead letter of its action. Nothing else is kept
+ * across a restart (ADR 0011).
  */
 export class HttpPush {
   private readonly lanes = new Map<string, Promise<void>>();
@@ -28,10 +45,12 @@ export class HttpPush {
     private readonly clock: Clock,
     private readonly metrics: ForwardingMetrics,
     private readonly logger: Logger,
+    private readonly deadLetters: DeadLetters,
   ) {}
 
   /** Queues one push on its lane; resolves at once (the bus position does not wait for the application). */
-  push(actionId: string, url: string, deviceKey: string, body: unknown): void {
+  push(target: HttpTarget, deviceKey: string, body: unknown): void {
+    const { actionId } = target;
     const waiting = this.waiting.get(actionId) ?? 0;
     if (waiting >= maxWaitingPerAction) {
       this.metrics.pushes.inc({ channel: 'HTTP_FORWARDING', outcome: 'overflow' });
@@ -39,7 +58,9 @@ export class HttpPush {
     }
     this.waiting.set(actionId, waiting + 1);
     const lane = `${actionId}\u0000${deviceKey}`;
-    const next = (this.lanes.get(lane) ?? Promise.resolve()).then(() => this.send(url, body));
+    const next = (this.lanes.get(lane) ?? Promise.resolve()).then(() =>
+      this.deliver(target, deviceKey, body),
+    );
     this.lanes.set(lane, next);
     void next.finally(() => {
       if (this.lanes.get(lane) === next) this.lanes.delete(lane);
@@ -54,30 +75,60 @@ export class HttpPush {
     while (this.lanes.size > 0) await Promise.all([...this.lanes.values()]);
   }
 
-  private async send(url: string, body: unknown): Promise<void> {
-    const host = new URL(url).origin;
-    const state = this.hosts.get(host) ?? { failures: 0, pausedUntil: 0 };
-    if (this.clock.now() < state.pausedUntil) {
-      this.metrics.pushes.inc({ channel: 'HTTP_FORWARDING', outcome: 'blacklisted' });
-      return;
+  /** Tries the push as often as the action allows; a push not delivered becomes a dead letter. */
+  private async deliver(target: HttpTarget, deviceKey: string, body: unknown): Promise<void> {
+    const text = JSON.stringify(body);
+    let problem = '';
+    let attempt = 0;
+    while (attempt < target.attempts) {
+      if (attempt > 0) {
+        this.metrics.pushes.inc({ channel: 'HTTP_FORWARDING', outcome: 'retried' });
+        await sleep(target.backoffMs * 2 ** (attempt - 1));
+      }
+      attempt++;
+      const outcome = await this.send(target, text);
+      if (outcome === undefined) return;
+      problem = outcome;
+      if (outcome === paused) break;
     }
+    this.metrics.pushes.inc({
+      channel: 'HTTP_FORWARDING',
+      outcome: problem === paused ? 'blacklisted' : 'failed',
+    });
+    const recorded = this.deadLetters.record(target.project, {
+      action_id: target.actionId,
+      device_id: deviceKey,
+      url: target.url,
+      reason: problem,
+      attempts: problem === paused ? attempt - 1 : attempt,
+      body: text,
+    });
+    if (!recorded) this.metrics.pushes.inc({ channel: 'HTTP_FORWARDING', outcome: 'dead-letter-skipped' });
+  }
+
+  /** One POST: undefined when delivered, else why not. */
+  private async send(target: HttpTarget, body: string): Promise<string | undefined> {
+    const host = new URL(target.url).origin;
+    const state = this.hosts.get(host) ?? { failures: 0, pausedUntil: 0 };
+    if (this.clock.now() < state.pausedUntil) return paused;
     let problem: string | undefined;
     try {
-      const res = await fetch(url, {
+      const res = await fetch(target.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json; charset=utf-8' },
-        body: JSON.stringify(body),
+        body,
         signal: AbortSignal.timeout(timeoutMs),
       });
       await res.arrayBuffer().catch(() => undefined); // the connection goes back to the pool
-      if (res.status !== 200) problem = `answered ${res.status}`;
+      const ok = target.acceptAny2xx ? res.status >= 200 && res.status < 300 : res.status === 200;
+      if (!ok) problem = `answered ${res.status}`;
     } catch (error) {
       problem = (error as Error).message;
     }
     if (problem === undefined) {
       this.hosts.delete(host);
       this.metrics.pushes.inc({ channel: 'HTTP_FORWARDING', outcome: 'delivered' });
-      return;
+      return undefined;
     }
     state.failures++;
     if (state.failures >= failuresToPause) {
@@ -86,7 +137,10 @@ export class HttpPush {
       this.logger.warn({ host, pauseMs }, 'push host paused after consecutive failures');
     }
     this.hosts.set(host, state);
-    this.metrics.pushes.inc({ channel: 'HTTP_FORWARDING', outcome: 'failed' });
     this.logger.debug({ host, problem }, 'push failed');
+    return problem;
   }
 }
+
+/** Why a push was not tried: its host is in its 5-minute pause. */
+const paused = 'host paused after 10 consecutive failures';

@@ -16,7 +16,8 @@ import type { Subscription } from '@nidus/messaging-core';
 import { type ForwardingMetrics, forwardingMetrics } from '@nidus/platform-observability';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
 import { RULE_PARTS, type RuleParts } from '../rule-engine.parts';
-import { HttpPush } from './http-push';
+import type { HttpForwarding } from '../rule-actions/rule-action.dto';
+import { type HttpTarget, HttpPush } from './http-push';
 
 /** What every push topic's data has (spec 03 §6.3). */
 interface PushBody {
@@ -42,7 +43,7 @@ export class PushEventsConsumer implements OnApplicationBootstrap, BeforeApplica
     @Inject(RULE_PARTS) private readonly parts: RuleParts,
   ) {
     this.metrics = forwardingMetrics(runtime.metrics);
-    this.http = new HttpPush(runtime.clock, this.metrics, runtime.logger);
+    this.http = new HttpPush(runtime.clock, this.metrics, runtime.logger, parts.deadLetters);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -93,7 +94,7 @@ export class PushEventsConsumer implements OnApplicationBootstrap, BeforeApplica
       for (const action of rule.actions) {
         const http = action.channel_detail.http_forwarding;
         const queue = action.channel_detail.amqp_forwarding?.queue_name;
-        if (http) this.http.push(action.action_id, http.url, event.subject, output);
+        if (http) this.http.push(httpTarget(event.tenant, action.action_id, http), event.subject, output);
         else if (queue !== undefined) amqp.push(this.forAmqp(event, queue, output));
       }
     }
@@ -128,4 +129,16 @@ export class PushEventsConsumer implements OnApplicationBootstrap, BeforeApplica
       },
     });
   }
+}
+
+/** How an HTTP action pushes: once unless its `retry` asks for more (spec 03 §6.5 [IMPL]). */
+function httpTarget(project: string, actionId: string, http: HttpForwarding): HttpTarget {
+  return {
+    project,
+    actionId,
+    url: http.url,
+    attempts: http.retry?.max_attempts ?? 1,
+    backoffMs: http.retry?.backoff_ms ?? 1_000,
+    acceptAny2xx: http.accept_any_2xx ?? false,
+  };
 }

@@ -31,6 +31,18 @@ export const httpForwardingSchema = z
     sni_enable: z.boolean().default(false),
     signature_enable: z.boolean().default(false),
     token: z.string().max(32).optional(),
+    /**
+     * Nidus extension (spec 03 §6.5 [IMPL]): attempts per push (the first included, at most 3), `backoff_ms` before
+     * the second and doubled before the third. Without it a push is tried once, as IoTDA's.
+     */
+    retry: z
+      .object({
+        max_attempts: z.number().int().min(1).max(3),
+        backoff_ms: z.number().int().min(10).max(60_000).default(1_000),
+      })
+      .optional(),
+    /** Nidus extension (spec 03 §6.5 [IMPL]): any 2xx answer is success, not only 200. */
+    accept_any_2xx: z.boolean().optional(),
   })
   .refine((h) => !h.sni_enable || h.cn_name !== undefined, {
     message: 'cn_name is required when sni_enable is true',
@@ -40,6 +52,8 @@ export const httpForwardingSchema = z
     message: 'token is required when signature_enable is true',
     path: ['token'],
   });
+
+export type HttpForwarding = z.infer<typeof httpForwardingSchema>;
 
 /** `AmqpForwarding`: a queue of the project (amqp-push checks that it exists). */
 export const amqpForwardingSchema = z.object({ queue_name: amqpQueueNameSchema });
@@ -91,6 +105,27 @@ export const listActionsQuerySchema = z.looseObject({
   app_id: z.string().max(36).optional(),
 });
 export type ListActionsQuery = z.infer<typeof listActionsQuerySchema>;
+
+/** A push that was not delivered (Nidus extension): why, after how many attempts, and what it carried. */
+export const deadLetterSchema = z.object({
+  dead_letter_id: z.string(),
+  action_id: z.string(),
+  device_id: z.string(),
+  url: z.string(),
+  reason: z.string(),
+  attempts: z.number().int(),
+  /** Compact UTC. */
+  time: z.string(),
+  /** The push body as JSON text, cut at 64 KiB. */
+  body: z.string(),
+});
+export type DeadLetterView = z.infer<typeof deadLetterSchema>;
+
+export const listDeadLettersResponseSchema = z.object({
+  dead_letters: z.array(deadLetterSchema),
+  count: z.number().int(),
+  marker: z.string().nullable(),
+});
 
 export const listActionsResponseSchema = z.object({
   actions: z.array(ruleActionSchema),

@@ -33,6 +33,24 @@ export class RuleActionsController {
     return this.actions.list(project, query, markerPagingOf(raw));
   }
 
+  @Get(':action_id/dead-letters')
+  deadLetters(
+    @Param('project_id') project: string,
+    @Param('action_id') actionId: string,
+    @Query() raw: Record<string, unknown>,
+  ) {
+    return this.actions.deadLetters(project, actionId, markerPagingOf(raw));
+  }
+
+  @Delete(':action_id/dead-letters')
+  @HttpCode(204)
+  async clearDeadLetters(
+    @Param('project_id') project: string,
+    @Param('action_id') actionId: string,
+  ): Promise<void> {
+    await this.actions.clearDeadLetters(project, actionId);
+  }
+
   @Get(':action_id')
   show(@Param('project_id') project: string, @Param('action_id') actionId: string) {
     return this.actions.show(project, actionId);

@@ -75,6 +75,21 @@ export class RuleActionsService {
     const stored = await this.find(project, actionId);
     await this.parts.actions.delete(project, stored.id);
     this.parts.activeRules.forget(project);
+    await this.parts.deadLetters.clear(project, actionId);
+  }
+
+  /** The action's undelivered pushes, newest first (Nidus extension). */
+  async deadLetters(project: string, actionId: string, paging: MarkerPaging) {
+    await this.find(project, actionId);
+    const filter = { action_id: actionId };
+    const page = await findMarkerPage(this.parts.deadLetterStore, project, { filter }, paging);
+    const letters = page.items.map((l) => ({ dead_letter_id: l.id, ...l.data }));
+    return { dead_letters: letters, count: page.count, marker: page.marker };
+  }
+
+  async clearDeadLetters(project: string, actionId: string): Promise<void> {
+    await this.find(project, actionId);
+    await this.parts.deadLetters.clear(project, actionId);
   }
 
   /** Whether any action of the project forwards to the queue (amqp-push asks before deleting it). */

@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RecordIdGenerator } from '@nidus/domain-ids';
+import { loadConfig } from '@nidus/platform-config';
+import { type Infrastructure, openInfrastructure } from '@nidus/platform-runtime';
+import { silentLogger } from '@nidus/ports';
+import { MessageStore, type QueuedMessage } from './message-store';
+import { type Outlet, QueueHub, maxUnsettledPerReceiver } from './queue-hub';
+
+// The QueueHub over the embedded store: receivers stood in for by outlets whose credit the test sets (the AMQP links
+// themselves are driven by real clients in test/rules/amqp-push.e2e.spec.ts).
+
+let dataDir: string;
+let infra: Infrastructure;
+let store: MessageStore;
+let hub: QueueHub;
+const ids = new RecordIdGenerator();
+
+interface TestOutlet extends Outlet {
+  credit: number;
+  got: QueuedMessage[];
+}
+
+function outlet(queue = 'q1'): TestOutlet {
+  const o: TestOutlet = {
+    project: 'p1',
+    queue,
+    credit: 0,
+    got: [],
+    sendable: () => o.credit > 0,
+    send: (m) => {
+      o.credit--;
+      o.got.push(m);
+    },
+    close: () => undefined,
+  };
+  return o;
+}
+
+const bodies = (o: TestOutlet) => o.got.map((m) => m.data.body);
+
+async function append(queue: string, ...texts: string[]): Promise<void> {
+  for (const body of texts)
+    await store.append('p1', ids.next(), {
+      queue,
+      body,
+      message_id: body,
+      resource: 'device.property',
+      event: 'report',
+      device_id: 'd1',
+      app_id: null,
+      created_ms: Date.now(),
+    });
+  hub.appended('p1', queue);
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+  if (!check()) throw new Error('timed out');
+}
+
+const grant = (o: TestOutlet, n: number) => {
+  o.credit += n;
+  hub.sendable(o);
+};
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'nidus-queue-hub-'));
+  infra = await openInfrastructure(
+    loadConfig({ NIDUS_DATA_DIR: dataDir }, { defaultServices: ['amqp-push'] }),
+    silentLogger,
+  );
+  store = await MessageStore.open(await infra.documents('amqp-push'));
+  hub = new QueueHub(store, silentLogger);
+});
+
+afterAll(async () => {
+  await infra.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('QueueHub', () => {
+  it('sends within credit, in order, and removes what is accepted', async () => {
+    await append('q1', 'a', 'b', 'c');
+    const o = outlet();
+    hub.attach(o);
+    grant(o, 2);
+    await until(() => o.got.length === 2);
+    expect(bodies(o)).toEqual(['a', 'b']);
+    hub.settled(o, o.got[0]!, 'accepted');
+    hub.settled(o, o.got[1]!, 'rejected');
+    grant(o, 5);
+    await until(() => o.got.length === 3);
+    hub.settled(o, o.got[2]!, 'accepted');
+    await append('q1', 'd');
+    await until(() => o.got.length === 4);
+    expect(bodies(o)).toEqual(['a', 'b', 'c', 'd']);
+    hub.settled(o, o.got[3]!, 'accepted');
+    hub.detach(o);
+    await new Promise((r) => setTimeout(r, 20)); // the removals are written behind
+    expect(await store.next('p1', 'q1', undefined, 10)).toEqual([]);
+  });
+
+  it('puts a released message back at the head', async () => {
+    await append('q2', 'a', 'b');
+    const o = outlet('q2');
+    hub.attach(o);
+    grant(o, 1);
+    await until(() => o.got.length === 1);
+    hub.settled(o, o.got[0]!, 'released');
+    grant(o, 2);
+    await until(() => o.got.length === 3);
+    expect(bodies(o)).toEqual(['a', 'a', 'b']);
+    hub.detach(o);
+  });
+
+  it('shares a queue between receivers, and gives a gone receiver’s unsettled messages to the other, in order', async () => {
+    await append('q3', '1', '2', '3', '4', '5', '6');
+    const [a, b] = [outlet('q3'), outlet('q3')];
+    hub.attach(a);
+    hub.attach(b);
+    grant(a, 2);
+    grant(b, 2);
+    await until(() => a.got.length + b.got.length === 4);
+    expect(a.got.length).toBe(2);
+    expect(b.got.length).toBe(2);
+    const held = bodies(a);
+    hub.detach(a); // gone without settling
+    grant(b, 10);
+    await until(() => b.got.length === 2 + 4);
+    expect(bodies(b).slice(2)).toEqual([...held, '5', '6'].sort());
+    expect(new Set([...bodies(b)]).size).toBe(6); // each message once to b
+  });
+
+  it('holds back a receiver that never settles once it holds the most unsettled, whatever its credit', async () => {
+    await append('q4', ...Array.from({ length: maxUnsettledPerReceiver + 5 }, (_, i) => `m${i}`));
+    const greedy = outlet('q4');
+    hub.attach(greedy);
+    grant(greedy, 1_000_000);
+    await until(() => greedy.got.length === maxUnsettledPerReceiver);
+    await new Promise((r) => setTimeout(r, 50)); // bounded: proves an absence
+    expect(greedy.got).toHaveLength(maxUnsettledPerReceiver);
+    hub.settled(greedy, greedy.got[0]!, 'accepted');
+    await until(() => greedy.got.length === maxUnsettledPerReceiver + 1);
+    hub.detach(greedy);
+  });
+});
