@@ -60,6 +60,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await push.close();
   await new Promise<void>((r) => server.close(() => r()));
   await infra.close();
   rmSync(dataDir, { recursive: true, force: true });

@@ -59,7 +59,7 @@ export class PushEventsConsumer implements OnApplicationBootstrap, BeforeApplica
 
   async beforeApplicationShutdown(): Promise<void> {
     await Promise.all(this.subscriptions.splice(0).map((s) => s.close()));
-    await this.http.drain();
+    await this.http.close();
   }
 
   private async forward(event: EventEnvelope<PushBody>): Promise<void> {
