@@ -77,6 +77,14 @@ export const meterProduct = {
   ],
 };
 
+/** A QoS 1 property report of `meterProduct`'s temperature. */
+export const reportTemperature = (client: MqttClient, id: string, value: number) =>
+  client.publishAsync(
+    `$oc/devices/${id}/sys/properties/report`,
+    JSON.stringify({ services: [{ service_id: 'Temperature', properties: { value } }] }),
+    { qos: 1 },
+  );
+
 /** A v5 project reached with its token, the way an application sets devices up for a test. */
 export class V5Project {
   constructor(

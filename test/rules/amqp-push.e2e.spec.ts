@@ -1,5 +1,5 @@
 import type { MqttClient } from 'mqtt';
-import { V5Project, connectDevice, meterProduct } from '../mqtt/device-clients';
+import { V5Project, connectDevice, meterProduct, reportTemperature } from '../mqtt/device-clients';
 import { NidusProcess, embeddedEnv, freePort } from '../support/nidus-process';
 import { AmqpApp, protonReceive, valueOf } from './amqp-clients';
 
@@ -81,13 +81,6 @@ async function device(name: string): Promise<{ id: string; client: MqttClient }>
   clients.push(client);
   return { id, client };
 }
-
-const report = (client: MqttClient, id: string, value: number) =>
-  client.publishAsync(
-    `$oc/devices/${id}/sys/properties/report`,
-    JSON.stringify({ services: [{ service_id: 'Temperature', properties: { value } }] }),
-    { qos: 1 },
-  );
 
 describe('AMQP queues and access codes (v5 API)', () => {
   it('lists DefaultQueue, creates, shows and refuses what the spec refuses', async () => {
@@ -193,7 +186,7 @@ describe('forwarding to AMQP queues', () => {
     const consumer = app('rhea-queue');
     await consumer.attached();
     const { id, client } = await device('amqp-rhea');
-    for (const value of [40, 20, 41, 39, 38, 42]) await report(client, id, value);
+    for (const value of [40, 20, 41, 39, 38, 42]) await reportTemperature(client, id, value);
     const got = await consumer.take(4);
     expect(got.map((m) => JSON.parse(m.body) as unknown)).toEqual(
       [40, 41, 39, 42].map((value) => ({ device_id: id, value })),
@@ -209,12 +202,12 @@ describe('forwarding to AMQP queues', () => {
     await queue('held-queue');
     await ruleTo('held-queue', { select: "GET_SERVICE_PROPERTIES('Temperature').value AS value" });
     const { id, client } = await device('amqp-held');
-    for (let v = 1; v <= 5; v++) await report(client, id, v);
+    for (let v = 1; v <= 5; v++) await reportTemperature(client, id, v);
     // Takes all five without settling them, then goes: they stay in the queue.
     const careless = app('held-queue', { autoaccept: false });
     expect((await careless.take(5)).map((m) => valueOf(m))).toEqual([1, 2, 3, 4, 5]);
     careless.close();
-    for (let v = 6; v <= 10; v++) await report(client, id, v);
+    for (let v = 6; v <= 10; v++) await reportTemperature(client, id, v);
     // Two competing consumers, each granting one message at a time: they get the ten once between them.
     const [a, b] = [
       app('held-queue', { credit: 0, autoaccept: false }),
@@ -249,7 +242,7 @@ describe('forwarding to AMQP queues', () => {
     await queue('proton-queue');
     await ruleTo('proton-queue', { select: "GET_SERVICE_PROPERTIES('Temperature').value AS value" });
     const { id, client } = await device('amqp-proton');
-    for (let v = 1; v <= 3; v++) await report(client, id, v);
+    for (let v = 1; v <= 3; v++) await reportTemperature(client, id, v);
     await new Promise((r) => setTimeout(r, 500)); // bounded: the three reach the queue
     clients.forEach((c) => c.end(true));
     clients.length = 0;

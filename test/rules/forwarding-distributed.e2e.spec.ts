@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type IncomingMessage, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { MqttClient } from 'mqtt';
-import { V5Project, connectDevice, meterProduct } from '../mqtt/device-clients';
+import { V5Project, connectDevice, meterProduct, reportTemperature } from '../mqtt/device-clients';
 import { NidusProcess, distributedEnv, freePort, tempDataDir } from '../support/nidus-process';
 import { AmqpApp, valueOf } from './amqp-clients';
 
@@ -105,13 +105,6 @@ afterAll(async () => {
   server.close();
 });
 
-const report = (client: MqttClient, id: string, value: number) =>
-  client.publishAsync(
-    `$oc/devices/${id}/sys/properties/report`,
-    JSON.stringify({ services: [{ service_id: 'Temperature', properties: { value } }] }),
-    { qos: 1 },
-  );
-
 async function activeRule(action: Record<string, unknown>): Promise<void> {
   const rule = await v5.request<{ rule_id: string }>('POST', '/routing-rule/rules', {
     subject: { resource: 'device.property', event: 'report' },
@@ -149,14 +142,14 @@ describe('forwarding across processes', () => {
     await consumer.attached();
     const id = await v5.addDevice(product, 'fwd-dist', secret);
     clients.push(await connectDevice(mqtt, id, secret));
-    for (const value of [1, 2, 3]) await report(clients[0]!, id, value);
+    for (const value of [1, 2, 3]) await reportTemperature(clients[0]!, id, value);
     expect((await consumer.take(3, 30_000)).map(valueOf)).toEqual([1, 2, 3]);
     for (let i = 0; i < 600 && pushed.length < 3; i++) await new Promise((r) => setTimeout(r, 50));
     expect(pushed).toEqual([1, 2, 3].map((value) => ({ device_id: id, value })));
 
     consumer.close();
     expect(await processes.get('amqp-push')!.stop()).toBe(0);
-    for (const value of [4, 5, 6]) await report(clients[0]!, id, value); // the bus holds them meanwhile
+    for (const value of [4, 5, 6]) await reportTemperature(clients[0]!, id, value); // the bus holds them meanwhile
     await start('amqp-push').up();
     const again = AmqpApp.open({
       port: amqpPort,

@@ -1,7 +1,7 @@
 import { type IncomingMessage, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { MqttClient } from 'mqtt';
-import { V5Project, connectDevice, meterProduct } from '../mqtt/device-clients';
+import { V5Project, connectDevice, meterProduct, reportTemperature } from '../mqtt/device-clients';
 import { NidusProcess, embeddedEnv } from '../support/nidus-process';
 
 // HTTP push (issue 6; spec 03 §6.3–§6.5, §7.2) in the embedded shape: an MQTT.js device reports, a routing rule
@@ -91,13 +91,6 @@ async function ruleTo(
   return action.json.action_id;
 }
 
-const report = (client: MqttClient, id: string, value: number) =>
-  client.publishAsync(
-    `$oc/devices/${id}/sys/properties/report`,
-    JSON.stringify({ services: [{ service_id: 'Temperature', properties: { value } }] }),
-    { qos: 1 },
-  );
-
 describe('HTTP push', () => {
   it('pushes what a rule selects from the reports its WHERE matches, in order', async () => {
     await ruleTo('/hot', {
@@ -110,7 +103,7 @@ describe('HTTP push', () => {
     const id = await v5.addDevice(product, 'push-hot', 'pushSecret0123456789');
     const client = await connectDevice(mqtt, id, 'pushSecret0123456789');
     clients.push(client);
-    for (const value of [40, 20, 41, 39, 38, 42]) await report(client, id, value);
+    for (const value of [40, 20, 41, 39, 38, 42]) await reportTemperature(client, id, value);
     const pushes = await pushesTo('/hot', 4);
     expect(pushes.map((p) => p.body)).toEqual(
       [40, 41, 39, 42].map((value) => ({ device_id: id, value, kind: 'hot' })),
@@ -197,12 +190,12 @@ describe('HTTP push', () => {
     const id = await v5.addDevice(product, 'push-broken', 'pushSecret0123456789');
     const client = await connectDevice(mqtt, id, 'pushSecret0123456789');
     clients.push(client);
-    for (let i = 0; i < 10; i++) await report(client, id, i);
+    for (let i = 0; i < 10; i++) await reportTemperature(client, id, i);
     expect(await pushesTo('/broken', 10)).toHaveLength(10);
     // The host is paused: these go nowhere, and neither do pushes to other paths of the same host.
-    for (let i = 0; i < 3; i++) await report(client, id, 100 + i);
+    for (let i = 0; i < 3; i++) await reportTemperature(client, id, 100 + i);
     // The /hot rule matches 50 on the same host, and is held back too: nothing more arrives.
-    await report(client, id, 50);
+    await reportTemperature(client, id, 50);
     await new Promise((r) => setTimeout(r, 1_000)); // bounded: proves an absence
     expect(received.filter((r) => r.path === '/broken')).toHaveLength(10);
     expect(received.filter((r) => r.path === '/hot' && r.body['value'] === 50)).toHaveLength(0);
