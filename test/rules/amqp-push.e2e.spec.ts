@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import type { MqttClient } from 'mqtt';
 import { V5Project, connectDevice, meterProduct, reportTemperature } from '../mqtt/device-clients';
 import { NidusProcess, embeddedEnv, freePort } from '../support/nidus-process';
@@ -160,6 +162,28 @@ describe('AMQP login and links', () => {
     const sender = ok.connection.open_sender('DefaultQueue');
     await new Promise((r) => setTimeout(r, 300)); // bounded: the detach arrives
     expect(sender.is_closed()).toBe(true);
+    ok.close();
+  });
+
+  it('closes a connection that sends garbage or speaks no SASL, and goes on serving', async () => {
+    for (const bytes of [
+      randomBytes(64),
+      Buffer.from('AMQP\x00\x01\x00\x00garbage after a plain AMQP header'),
+    ]) {
+      const socket = connect(amqpPort, '127.0.0.1');
+      socket.on('error', () => undefined);
+      await new Promise<void>((r) => socket.once('connect', () => r()));
+      socket.write(bytes);
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the server kept the connection')), 5_000);
+        socket.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    const ok = app('DefaultQueue');
+    await ok.attached();
     ok.close();
   });
 
