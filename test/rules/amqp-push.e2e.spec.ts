@@ -3,7 +3,8 @@ import { connect } from 'node:net';
 import type { MqttClient } from 'mqtt';
 import { V5Project, connectDevice, meterProduct, reportTemperature } from '../mqtt/device-clients';
 import { NidusProcess, embeddedEnv, freePort } from '../support/nidus-process';
-import { AmqpApp, protonReceive, valueOf } from './amqp-clients';
+import { type EventContext, create_container } from 'rhea';
+import { AmqpApp, amqpUsername, protonReceive, valueOf } from './amqp-clients';
 
 // AMQP push (issue 6; spec 03 §6.6–§6.7, spec 05 §3.11) in the embedded shape: queues and the access code through
 // the v5 API, an MQTT.js device reporting, a routing rule with an AMQP action, and applications on rhea (the IoTDA
@@ -186,6 +187,41 @@ describe('AMQP login and links', () => {
     await ok.attached();
     ok.close();
   });
+
+  it('holds a connection to 10 receiver links and a project to 32 connections', async () => {
+    apps.splice(0).forEach((a) => a.close()); // the earlier tests' connections
+    await new Promise((r) => setTimeout(r, 300)); // bounded: the server has seen them go
+    const one = app('DefaultQueue');
+    await one.attached();
+    const links = Array.from({ length: 10 }, () => one.connection.open_receiver({ source: 'DefaultQueue' }));
+    await new Promise((r) => setTimeout(r, 500)); // bounded: the attaches are answered
+    const refused = links.filter((l) => l.error !== undefined); // the 11th link of the connection
+    expect(refused).toHaveLength(1);
+    expect(JSON.stringify(refused[0]!.error)).toContain('amqp:resource-limit-exceeded');
+    const more = Array.from({ length: 31 }, () => app('DefaultQueue'));
+    await Promise.all(more.map((a) => a.attached()));
+    expect(await app('DefaultQueue').failure()).toMatch(/amqp:resource-limit-exceeded/);
+    apps.splice(0).forEach((a) => a.close());
+    await new Promise((r) => setTimeout(r, 300));
+  });
+
+  it('closes a connection that attaches no receiver link within 15 s', async () => {
+    const idle = create_container().connect({
+      host: '127.0.0.1',
+      port: amqpPort,
+      hostname: 'default',
+      username: amqpUsername(code.access_key),
+      password: code.access_code,
+      reconnect: false,
+    });
+    let closed: string | undefined;
+    idle.on('connection_close', (ctx: EventContext) => (closed = JSON.stringify(ctx.connection.error)));
+    idle.on('disconnected', () => (closed ??= 'disconnected'));
+    await new Promise((r) => setTimeout(r, 14_000));
+    expect(closed).toBeUndefined();
+    for (let i = 0; i < 100 && closed === undefined; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(closed).toContain('amqp:resource-limit-exceeded');
+  }, 30_000);
 
   it('a new access code stops the old one', async () => {
     const again = await v5.request<typeof code>('POST', '/auth/accesscode', {});

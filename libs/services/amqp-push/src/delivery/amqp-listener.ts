@@ -22,6 +22,8 @@ export type QueueExists = (project: string, queue: string) => Promise<boolean>;
 interface ConnectionState {
   readonly project: string;
   readonly outlets: Set<Outlet>;
+  /** Receiver links whose queue is being looked up: they count towards the connection's limit already. */
+  attaching: number;
   deadline?: NodeJS.Timeout;
 }
 
@@ -156,7 +158,7 @@ export class AmqpListener {
         condition: 'amqp:resource-limit-exceeded',
         description: `at most ${amqpLimits.connectionsPerProject} connections a project`,
       });
-    const state: ConnectionState = { project, outlets: new Set() };
+    const state: ConnectionState = { project, outlets: new Set(), attaching: 0 };
     state.deadline = setTimeout(() => {
       if (state.outlets.size === 0)
         connection.close({
@@ -176,12 +178,15 @@ export class AmqpListener {
     // The attach answer leaves before the lookup ends: it names the queue, and a detach with the error follows.
     if (queue) sender.set_source({ address: queue });
     if (!state) return sender.close({ condition: 'amqp:unauthorized-access', description: 'not logged in' });
-    if (state.outlets.size >= amqpLimits.receiversPerConnection)
+    if (state.outlets.size + state.attaching >= amqpLimits.receiversPerConnection)
       return sender.close({
         condition: 'amqp:resource-limit-exceeded',
         description: `at most ${amqpLimits.receiversPerConnection} receiver links a connection`,
       });
-    if (!queue || !(await this.queueExists(state.project, queue).catch(() => false)))
+    state.attaching++;
+    const exists = queue !== undefined && (await this.queueExists(state.project, queue).catch(() => false));
+    state.attaching--;
+    if (!exists)
       return sender.close({
         condition: 'amqp:not-found',
         description: `no queue ${queue ?? '(none)'} in this project`,

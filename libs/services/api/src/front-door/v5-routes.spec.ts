@@ -5,7 +5,7 @@ describe('V5Router', () => {
   const router = new V5Router();
 
   it('knows every operation of spec 05 §3.0 and Appendix B, and Nidus extensions, once', () => {
-    expect(knownV5Operations).toHaveLength(99 + 74 + 1);
+    expect(knownV5Operations).toHaveLength(99 + 74 + 3); // extensions: device logs, an action's dead letters (2)
     const keys = knownV5Operations.map(([method, path]) => `${method} ${path}`);
     expect(new Set(keys).size).toBe(keys.length);
     for (const operation of Object.keys(v5Owners))
@@ -23,6 +23,14 @@ describe('V5Router', () => {
     expect(router.match('GET', '/devices/d-1/logs')).toEqual({
       operation: 'list_device_logs',
       owner: 'device-registry',
+    });
+    expect(router.match('GET', '/routing-rule/actions/a-1/dead-letters')).toEqual({
+      operation: 'list_rule_action_dead_letters',
+      owner: 'rule-engine',
+    });
+    expect(router.match('POST', '/auth/accesscode')).toEqual({
+      operation: 'create_access_code',
+      owner: 'amqp-push',
     });
   });
 
