@@ -146,3 +146,29 @@ describe('QueueHub', () => {
     hub.detach(greedy);
   });
 });
+
+describe('MessageStore retention', () => {
+  it('drops what was stored before the cut and keeps the rest, in every queue of the project', async () => {
+    const hour = 3600_000;
+    let now = Date.parse('2026-11-27T08:00:00Z');
+    const clocked = new RecordIdGenerator({ now: () => now });
+    const put = (queue: string, body: string) =>
+      store.append('p2', clocked.next(), {
+        queue,
+        body,
+        message_id: body,
+        resource: 'device.property',
+        event: 'report',
+        device_id: null,
+        app_id: null,
+        created_ms: now,
+      });
+    await put('a', 'old-a');
+    await put('b', 'old-b');
+    now += 2 * hour;
+    await put('a', 'new-a');
+    expect(await store.expire('p2', now - hour)).toBe(2);
+    expect((await store.next('p2', 'a', undefined, 10)).map((m) => m.data.body)).toEqual(['new-a']);
+    expect(await store.next('p2', 'b', undefined, 10)).toEqual([]);
+  });
+});
