@@ -6,6 +6,7 @@ import {
   DuplicateKeyError,
   InvalidDocumentRequestError,
   VersionConflictError,
+  deleteAll,
   maxGetMany,
 } from '@nidus/persistence-core';
 
@@ -184,6 +185,24 @@ export function describeDocumentStoreContract(adapter: string, harness: () => Do
       );
       expect(second.items.map((d) => d.id)).toEqual(['r05', 'r04', 'r03']);
       expect(second.nextCursor).toBeUndefined();
+    });
+
+    it('deletes every document a filter and an id range match (deleteAll), within the tenant', async () => {
+      for (let i = 0; i < 12; i++)
+        await devices.insert(
+          't1',
+          `x${String(i).padStart(2, '0')}`,
+          device(`n${i}`, { status: i % 2 ? 'OFFLINE' : 'ONLINE' }),
+        );
+      await devices.insert('t2', 'x01', device('other tenant', { status: 'OFFLINE' }));
+      expect(await deleteAll(devices, 't1', { status: 'OFFLINE' }, { to: 'x08' })).toBe(4); // x01 x03 x05 x07
+      expect((await devices.find('t1', { status: 'OFFLINE' }, { limit: 10 })).items.map((d) => d.id)).toEqual(
+        ['x09', 'x11'],
+      );
+      expect(await devices.count('t1', {})).toBe(8);
+      expect(await deleteAll(devices, 't1', {})).toBe(8);
+      expect(await devices.count('t1', {})).toBe(0);
+      expect(await devices.count('t2', {})).toBe(1);
     });
 
     it('refuses bad requests with InvalidDocumentRequestError', async () => {

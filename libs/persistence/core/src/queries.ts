@@ -1,4 +1,4 @@
-import type { DocumentCollection, Filter, StoredDocument } from './document-store';
+import type { DocumentCollection, Filter, IdRange, StoredDocument } from './document-store';
 
 /** The document matching `filter`, or undefined: a lookup by a unique field (the first in id order if several match). */
 export async function findOne<T>(
@@ -21,5 +21,20 @@ export async function findAll<T>(
     all.push(...page.items);
     if (!page.nextCursor) return all;
     cursor = page.nextCursor;
+  }
+}
+
+/** Deletes every document matching `filter` (and `ids`), a page at a time; how many. */
+export async function deleteAll<T>(
+  collection: DocumentCollection<T>,
+  tenant: string,
+  filter: Filter,
+  ids?: IdRange,
+): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const page = await collection.find(tenant, filter, { limit: 500, ...(ids ? { ids } : {}) });
+    for (const doc of page.items) if (await collection.delete(tenant, doc.id)) deleted++;
+    if (!page.nextCursor) return deleted;
   }
 }

@@ -167,7 +167,7 @@ export function forwardingMetrics(registry: Registry) {
       () =>
         new Counter({
           name: 'nidus_pushes_total',
-          help: 'Pushes to applications, by channel and outcome (delivered; failed; blacklisted: the host is in its 5-minute pause; overflow: the action had too many waiting; queued: handed to amqp-push for its queue)',
+          help: 'Pushes to applications, by channel and outcome (delivered; retried: another attempt; failed; blacklisted: the host is in its 5-minute pause; overflow: the action had too many waiting; dead-letter-skipped: not kept, over the 10 a second of its action; queued: handed to amqp-push for its queue)',
           labelNames: ['channel', 'outcome'],
           registers: [registry],
         }),

@@ -1,5 +1,10 @@
 import { firstRecordIdAt } from '@nidus/domain-ids';
-import type { DocumentCollection, DocumentStore, StoredDocument } from '@nidus/persistence-core';
+import {
+  type DocumentCollection,
+  type DocumentStore,
+  type StoredDocument,
+  deleteAll,
+} from '@nidus/persistence-core';
 
 /** A message waiting in an AMQP queue (spec 03 §6.6), keyed by a time-ordered record id: the queue's order. */
 export interface StoredMessage {
@@ -49,26 +54,12 @@ export class MessageStore {
 
   /** Drops every message of a deleted queue. */
   async purge(project: string, queue: string): Promise<void> {
-    for (;;) {
-      const items = await this.next(project, queue, undefined, page);
-      for (const m of items) await this.store.delete(project, m.id);
-      if (items.length < page) return;
-    }
+    await deleteAll(this.store, project, { queue });
   }
 
   /** Drops the project's messages stored before `beforeMs` (the 24 h of spec 03 §6.6); how many. */
-  async expire(project: string, beforeMs: number): Promise<number> {
-    let dropped = 0;
-    for (;;) {
-      const { items } = await this.store.find(
-        project,
-        {},
-        { limit: page, ids: { to: firstRecordIdAt(beforeMs) } },
-      );
-      for (const m of items) await this.store.delete(project, m.id);
-      dropped += items.length;
-      if (items.length < page) return dropped;
-    }
+  expire(project: string, beforeMs: number): Promise<number> {
+    return deleteAll(this.store, project, {}, { to: firstRecordIdAt(beforeMs) });
   }
 
   /** The project's messages oldest first, a page at a time (the size cap's scan). */

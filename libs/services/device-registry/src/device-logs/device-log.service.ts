@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeviceLogReported, EventEnvelope } from '@nidus/contracts';
 import { RecordIdGenerator } from '@nidus/domain-ids';
+import { deleteAll } from '@nidus/persistence-core';
 import { CountCache, type MarkerPaging, findMarkerPage } from '@nidus/platform-iotda-http';
 import { CLOCK } from '@nidus/platform-runtime';
 import type { Clock } from '@nidus/ports';
@@ -68,11 +69,7 @@ export class DeviceLogService {
 
   /** Deletes every entry of a device (the device is being deleted), a page at a time. */
   async deleteAll(project: string, deviceId: string): Promise<void> {
-    for (;;) {
-      const page = await this.store.deviceLogs.find(project, { device_id: deviceId }, { limit: 500 });
-      for (const entry of page.items) await this.store.deviceLogs.delete(project, entry.id);
-      if (!page.nextCursor) break;
-    }
+    await deleteAll(this.store.deviceLogs, project, { device_id: deviceId });
     this.counts.forget(project);
   }
 }

@@ -1,6 +1,6 @@
 import { formatCompactUtc } from '@nidus/contracts';
 import type { RecordIdGenerator } from '@nidus/domain-ids';
-import type { DocumentCollection, DocumentStore } from '@nidus/persistence-core';
+import { type DocumentCollection, type DocumentStore, deleteAll } from '@nidus/persistence-core';
 import type { Clock, Logger } from '@nidus/ports';
 import type { DeadLetterView } from '../rule-actions/rule-action.dto';
 
@@ -61,10 +61,6 @@ export class DeadLetters {
   }
 
   async clear(project: string, actionId: string): Promise<void> {
-    for (;;) {
-      const { items } = await this.store.find(project, { action_id: actionId }, { limit: 500 });
-      for (const letter of items) await this.store.delete(project, letter.id);
-      if (items.length < 500) return;
-    }
+    await deleteAll(this.store, project, { action_id: actionId });
   }
 }

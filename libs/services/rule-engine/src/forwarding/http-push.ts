@@ -2,7 +2,7 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ForwardingMetrics } from '@nidus/platform-observability';
-import type { Clock, Logger } from '@nidus/ports';
+import { type Clock, type Logger, errorMessage } from '@nidus/ports';
 import type { DeadLetters } from './dead-letters';
 
 /** Spec 03 §6.5: success is 200 within 15 s; 10 failures in a row pause the host for 5 minutes. */
@@ -124,16 +124,17 @@ export class HttpPush {
 
   /** One POST: undefined when delivered, else why not. */
   private async send(target: HttpTarget, body: string): Promise<string | undefined> {
-    const host = new URL(target.url).origin;
+    const url = new URL(target.url);
+    const host = url.origin;
     const state = this.hosts.get(host) ?? { failures: 0, pausedUntil: 0 };
     if (this.clock.now() < state.pausedUntil) return paused;
     let problem: string | undefined;
     try {
-      const status = await this.post(new URL(target.url), body);
+      const status = await this.post(url, body);
       const ok = target.acceptAny2xx ? status >= 200 && status < 300 : status === 200;
       if (!ok) problem = `answered ${status}`;
     } catch (error) {
-      problem = (error as Error).message;
+      problem = errorMessage(error);
     }
     if (problem === undefined) {
       this.hosts.delete(host);
