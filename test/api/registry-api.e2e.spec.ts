@@ -386,6 +386,11 @@ describe.each([
         : [`${verb}_routing_rule`, `${verb}_rule_action`],
     );
     rules.push('list_rule_action_dead_letters', 'delete_rule_action_dead_letters');
+    rules.push(
+      ...['create', 'list', 'show', 'delete'].map(
+        (verb) => `${verb}_push_certificate${verb === 'list' ? 's' : ''}`,
+      ),
+    );
     const amqp = ['add_queue', 'batch_show_queue', 'show_queue', 'delete_queue', 'create_access_code'];
     expect(doc.json.info['x-nidus-unavailable']).toEqual(
       shape === 'embedded' ? undefined : ['amqp-push', 'rule-engine', 'shadow'],

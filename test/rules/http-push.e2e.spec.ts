@@ -1,11 +1,19 @@
+import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { type IncomingMessage, type Server, createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
 import type { MqttClient } from 'mqtt';
 import { V5Project, connectDevice, meterProduct, reportTemperature } from '../mqtt/device-clients';
 import { NidusProcess, embeddedEnv } from '../support/nidus-process';
 
 // HTTP push (issue 6; spec 03 §6.3–§6.5, §7.2) in the embedded shape: an MQTT.js device reports, a routing rule
-// filters and shapes with its SQL, and an HTTP server in this test receives the pushes, in order per device.
+// filters and shapes with its SQL, and an HTTP server in this test receives the pushes, in order per device. Then
+// HTTPS: a CA and a server certificate made with openssl as spec 03 §6.5.1 tells app developers, the CA uploaded.
 
 interface Received {
   path: string;
@@ -199,5 +207,155 @@ describe('HTTP push', () => {
     await new Promise((r) => setTimeout(r, 1_000)); // bounded: proves an absence
     expect(received.filter((r) => r.path === '/broken')).toHaveLength(10);
     expect(received.filter((r) => r.path === '/hot' && r.body['value'] === 50)).toHaveLength(0);
+  });
+});
+
+describe('HTTPS push with an uploaded CA certificate', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nidus-push-ca-'));
+  const openssl = (args: string) => execFileSync('openssl', args.split(' '), { cwd: dir, stdio: 'pipe' });
+  const seen: { servername: string | false | null; headers: IncomingMessage['headers']; text: string }[] = [];
+  let httpsServer: ReturnType<typeof createHttpsServer>;
+  let port: number;
+  let caPem: string;
+
+  beforeAll(async () => {
+    // Spec 03 §6.5.1's recipe: an RSA 2048 CA for 3650 days, a server certificate it signs with SHA-256.
+    openssl(
+      'req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 3650 -subj /C=CN/ST=GD/L=SZ/O=Huawei/OU=IoT/CN=CA',
+    );
+    openssl('x509 -in ca.pem -outform der -out ca.der');
+    caPem = readFileSync(join(dir, 'ca.pem'), 'utf8');
+    openssl('req -new -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=push.nidus.test');
+    const ext = 'subjectAltName=DNS:push.nidus.test,IP:127.0.0.1\n';
+    writeFileSync(join(dir, 'san.ext'), ext);
+    openssl(
+      'x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -sha256 -days 3650 -extfile san.ext -out server.pem',
+    );
+    httpsServer = createHttpsServer(
+      { cert: readFileSync(join(dir, 'server.pem')), key: readFileSync(join(dir, 'server.key')) },
+      (req, res) => {
+        void read(req).then((text) => {
+          seen.push({ servername: (req.socket as TLSSocket).servername, headers: req.headers, text });
+          res.end();
+        });
+      },
+    );
+    await new Promise<void>((resolve) => httpsServer.listen(0, '127.0.0.1', resolve));
+    port = (httpsServer.address() as AddressInfo).port;
+  });
+
+  afterAll(() => httpsServer?.close());
+
+  it('refuses what is not a certificate, keeps PEM and DER uploads, and lists and shows them', async () => {
+    const upload = (body: Record<string, unknown>) =>
+      v5.request<Record<string, string>>('POST', '/push-certificates', body);
+    const domain = `127.0.0.1:${port}`;
+    const jks = Buffer.concat([Buffer.from('feedfeed00000002', 'hex'), Buffer.alloc(40)]).toString('base64');
+    for (const [content, problem] of [
+      [jks, 'Java keystore'],
+      ['hello', 'not an X.509 certificate'],
+      [
+        '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----',
+        'PEM block 1 is not an X.509 certificate',
+      ],
+    ] as const) {
+      const refused = await upload({ content, domain });
+      expect(refused.status).toBe(400);
+      expect(refused.json).toEqual({
+        error_code: 'IOTDA.000006',
+        error_msg: expect.stringContaining(problem),
+      });
+    }
+    expect((await upload({ content: caPem, domain: 'https://x' })).status).toBe(400);
+    const pem = await upload({ cert_name: 'app CA', content: caPem, domain });
+    expect(pem.status).toBe(201);
+    expect(pem.json).toEqual({
+      cert_id: expect.any(String),
+      cert_name: 'app CA',
+      domain,
+      cn_name: 'CA',
+      owner: 'Huawei',
+      fingerprint_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      create_date: expect.stringMatching(/^\d{8}T\d{6}Z$/),
+      effective_date: expect.stringMatching(/^\d{8}T\d{6}Z$/),
+      expiry_date: expect.stringMatching(/^\d{8}T\d{6}Z$/),
+    });
+    const der = await upload({
+      content: readFileSync(join(dir, 'ca.der')).toString('base64'),
+      domain: 'other.test',
+    });
+    expect(der.status).toBe(201);
+    expect(der.json).toMatchObject({
+      domain: 'other.test:443',
+      fingerprint_sha256: pem.json['fingerprint_sha256'],
+    });
+    const list = await v5.request<{ certificates: { cert_id: string }[]; count: number }>(
+      'GET',
+      '/push-certificates',
+    );
+    expect(list.json.count).toBe(2);
+    expect(list.json.certificates.map((c) => c.cert_id)).toEqual([der.json['cert_id'], pem.json['cert_id']]);
+    expect((await v5.request('GET', `/push-certificates/${pem.json['cert_id']}`)).json).toEqual(pem.json);
+    expect((await v5.request('DELETE', `/push-certificates/${der.json['cert_id']}`)).status).toBe(204);
+    const gone = await v5.request('GET', `/push-certificates/${der.json['cert_id']}`);
+    expect([gone.status, (gone.json as { error_code: string }).error_code]).toEqual([404, 'IOTDA.904009']);
+  });
+
+  it('pushes to a server the uploaded CA vouches for, with SNI and a signature; the certificate stays while used', async () => {
+    const { json: cert } = await v5.request<{ cert_id: string }>('POST', '/push-certificates', {
+      content: caPem,
+      domain: `127.0.0.1:${port}`,
+    });
+    const rule = await v5.request<{ rule_id: string }>('POST', '/routing-rule/rules', {
+      subject: { resource: 'device.message', event: 'report' },
+      select: 'notify_data.body.content AS content',
+    });
+    const action = (http: Record<string, unknown>) =>
+      v5.request<{ action_id: string; error_code?: string; error_msg?: string }>(
+        'POST',
+        '/routing-rule/actions',
+        {
+          rule_id: rule.json.rule_id,
+          channel: 'HTTP_FORWARDING',
+          channel_detail: { http_forwarding: http },
+        },
+      );
+    const url = `https://127.0.0.1:${port}/secure`;
+    const wrongPort = await action({ url: `https://127.0.0.1:${port + 1}/`, cert_id: cert.cert_id });
+    expect([wrongPort.status, wrongPort.json.error_msg]).toEqual([
+      400,
+      expect.stringContaining(`bound to 127.0.0.1:${port}`),
+    ]);
+    const plain = await action({ url: `http://127.0.0.1:${port}/`, cert_id: cert.cert_id });
+    expect([plain.status, plain.json.error_msg]).toEqual([400, expect.stringContaining('only for https://')]);
+    const unknown = await action({ url, cert_id: 'no-such-cert' });
+    expect([unknown.status, unknown.json.error_code]).toEqual([404, 'IOTDA.904009']);
+    const token = 'app-token-0123456789';
+    const created = await action({
+      url,
+      cert_id: cert.cert_id,
+      sni_enable: true,
+      cn_name: 'push.nidus.test',
+      signature_enable: true,
+      token,
+    });
+    expect(created.status).toBe(201);
+    expect(
+      (await v5.request('PUT', `/routing-rule/rules/${rule.json.rule_id}`, { active: true })).status,
+    ).toBe(200);
+    const id = await v5.addDevice(product, 'push-https', 'pushSecret0123456789');
+    const client = await connectDevice(mqtt, id, 'pushSecret0123456789');
+    clients.push(client);
+    await client.publishAsync(`$oc/devices/${id}/sys/messages/up`, '{"secure":true}', { qos: 1 });
+    for (let i = 0; i < 300 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    const [push] = seen;
+    expect(push!.servername).toBe('push.nidus.test');
+    expect(JSON.parse(push!.text)).toEqual({ content: { secure: true } });
+    const timestamp = push!.headers['x-nidus-timestamp'] as string;
+    expect(Math.abs(Number(timestamp) - Date.now() / 1000)).toBeLessThan(60);
+    const expected = createHmac('sha256', token).update(`${timestamp}\n${push!.text}`).digest('hex');
+    expect(push!.headers['x-nidus-signature']).toBe(`sha256=${expected}`);
+    const inUse = await v5.request<{ error_code: string }>('DELETE', `/push-certificates/${cert.cert_id}`);
+    expect([inUse.status, inUse.json.error_code]).toEqual([409, 'IOTDA.909015']);
   });
 });

@@ -71,6 +71,11 @@ export const iotdaErrors = {
   SHADOW_VALUE_INVALID: e(400, 'IOTDA.000006', 'Invalid input data. The value does not fit the property.'),
   SHADOW_TOO_LARGE: e(400, 'IOTDA.000006', 'Invalid input data. A service shadow is at most 64 KiB.'),
   RULE_SQL_INVALID: e(400, 'IOTDA.000006', 'Invalid input data. The rule SQL does not compile.'),
+  PUSH_CERTIFICATE_INVALID: e(
+    400,
+    'IOTDA.000006',
+    'Invalid input data. The content is not a PEM or DER X.509 certificate.',
+  ),
   // 401 / 403 — who is asking (spec 05 §1.6.3)
   UNAUTHENTICATED: e(401, 'APIGW.0301', 'Incorrect IAM authentication information.'),
   INVALID_TOKEN: e(403, 'IOTDA.000004', 'Invalid access token.'),
@@ -78,6 +83,7 @@ export const iotdaErrors = {
   RESOURCE_SPACE_QUOTA_EXCEEDED: e(403, 'IOTDA.903001', 'The resource space quota is exhausted.'),
   COMMAND_QUEUE_FULL: e(403, 'IOTDA.903002', 'The device already has 20 cached commands.'),
   AMQP_QUEUE_QUOTA_EXCEEDED: e(403, 'IOTDA.903003', 'The project already has 100 AMQP queues.'),
+  PUSH_CERTIFICATE_QUOTA_EXCEEDED: e(403, 'IOTDA.903004', 'The project already has 100 push certificates.'),
   // 404 — what is asked for
   DEVICE_NOT_FOUND: e(404, 'IOTDA.014000', 'The device does not exist.'),
   PRODUCT_NOT_FOUND: e(404, 'IOTDA.904001', 'The product does not exist.'),
@@ -89,6 +95,7 @@ export const iotdaErrors = {
   RULE_NOT_FOUND: e(404, 'IOTDA.904006', 'The routing rule does not exist.'),
   RULE_ACTION_NOT_FOUND: e(404, 'IOTDA.904007', 'The rule action does not exist.'),
   AMQP_QUEUE_NOT_FOUND: e(404, 'IOTDA.904008', 'The AMQP queue does not exist.'),
+  PUSH_CERTIFICATE_NOT_FOUND: e(404, 'IOTDA.904009', 'The push certificate does not exist.'),
   // 408 / 409 — state
   REQUEST_TIMEOUT: e(408, 'IOTDA.908001', 'The device did not answer in time.'),
   DEVICE_OFFLINE: e(409, 'IOTDA.014016', 'The device is not online.'),
@@ -107,6 +114,7 @@ export const iotdaErrors = {
   MESSAGE_ID_EXISTS: e(409, 'IOTDA.909012', 'The device already has a message with this ID.'),
   AMQP_QUEUE_NAME_EXISTS: e(409, 'IOTDA.909013', 'An AMQP queue with this name already exists.'),
   AMQP_QUEUE_IN_USE: e(409, 'IOTDA.909014', 'A rule action forwards to the AMQP queue.'),
+  PUSH_CERTIFICATE_IN_USE: e(409, 'IOTDA.909015', 'A rule action names the push certificate.'),
   // 429 / 5xx
   RATE_LIMITED: e(429, 'IOTDA.021101', 'Request reached the maximum rate limit.'),
   TENANT_RATE_LIMITED: e(429, 'IOTDA.021102', 'Request reached the upper limit of the tenant.'),

@@ -16,4 +16,4 @@ export {
   SERVICE_RUNTIME,
   type ServiceRuntime,
 } from './service-runtime';
-export { type TlsMaterial, tlsMaterial } from './tls-material';
+export { type TlsMaterial, makeDevelopmentCertificates, tlsMaterial } from './tls-material';

@@ -4,6 +4,8 @@ import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
 import { ruleEngineOperations } from './rule-engine.openapi';
 import { RULE_PARTS, type RuleParts, makeRuleParts } from './rule-engine.parts';
 import { PushEventsConsumer } from './forwarding/push-events.consumer';
+import { PushCertificatesController } from './push-certificates/push-certificates.controller';
+import { PushCertificatesService } from './push-certificates/push-certificates.service';
 import { QueueUseController, RuleActionsController } from './rule-actions/rule-actions.controller';
 import { RuleActionsService } from './rule-actions/rule-actions.service';
 import { RoutingRulesController } from './routing-rules/routing-rules.controller';
@@ -26,6 +28,7 @@ class RulePartsCloser implements OnApplicationShutdown {
     RoutingRulesController,
     RuleActionsController,
     QueueUseController,
+    PushCertificatesController,
     openApiPathsController(ruleEngineOperations),
   ],
   providers: [
@@ -37,6 +40,7 @@ class RulePartsCloser implements OnApplicationShutdown {
     RulePartsCloser,
     RoutingRulesService,
     RuleActionsService,
+    PushCertificatesService,
     PushEventsConsumer,
   ],
 })

@@ -14,6 +14,11 @@ import {
   ruleActionSchema,
   updateActionSchema,
 } from './rule-actions/rule-action.dto';
+import {
+  addPushCertificateSchema,
+  listPushCertificatesResponseSchema,
+  pushCertificateSchema,
+} from './push-certificates/push-certificate.dto';
 
 /** The v5 operations the rule engine serves (spec 05 §3.10); the api merges them into its OpenAPI document. */
 export const ruleEngineOperations: readonly V5Operation[] = [
@@ -117,6 +122,40 @@ export const ruleEngineOperations: readonly V5Operation[] = [
     path: '/routing-rule/actions/{action_id}/dead-letters',
     operationId: 'delete_rule_action_dead_letters',
     summary: "Nidus extension: forget an action's dead letters",
+    status: 204,
+  },
+  {
+    method: 'post',
+    path: '/push-certificates',
+    operationId: 'create_push_certificate',
+    summary:
+      'Upload the CA certificate (PEM or base64 DER) that HTTPS pushes to one host:port are checked against',
+    status: 201,
+    body: addPushCertificateSchema,
+    response: pushCertificateSchema,
+  },
+  {
+    method: 'get',
+    path: '/push-certificates',
+    operationId: 'list_push_certificates',
+    summary: 'List push CA certificates, newest first, with marker paging',
+    status: 200,
+    query: markerPagingQuerySchema,
+    response: listPushCertificatesResponseSchema,
+  },
+  {
+    method: 'get',
+    path: '/push-certificates/{cert_id}',
+    operationId: 'show_push_certificate',
+    summary: 'Show a push CA certificate',
+    status: 200,
+    response: pushCertificateSchema,
+  },
+  {
+    method: 'delete',
+    path: '/push-certificates/{cert_id}',
+    operationId: 'delete_push_certificate',
+    summary: 'Delete a push CA certificate that no rule action names',
     status: 204,
   },
 ];

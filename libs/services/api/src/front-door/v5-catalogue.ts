@@ -181,4 +181,9 @@ export const knownV5Operations: readonly (readonly [method: string, path: string
   ['GET', '/devices/{device_id}/logs', 'list_device_logs'], // device log reports (IoTDA: its log service)
   ['GET', '/routing-rule/actions/{action_id}/dead-letters', 'list_rule_action_dead_letters'], // undelivered pushes
   ['DELETE', '/routing-rule/actions/{action_id}/dead-letters', 'delete_rule_action_dead_letters'],
+  // Push CA certificates: spec 03 §6.5.1 and its API table (IoTDA: a console page).
+  ['POST', '/push-certificates', 'create_push_certificate'],
+  ['GET', '/push-certificates', 'list_push_certificates'],
+  ['GET', '/push-certificates/{cert_id}', 'show_push_certificate'],
+  ['DELETE', '/push-certificates/{cert_id}', 'delete_push_certificate'],
 ];

@@ -5,7 +5,8 @@ describe('V5Router', () => {
   const router = new V5Router();
 
   it('knows every operation of spec 05 §3.0 and Appendix B, and Nidus extensions, once', () => {
-    expect(knownV5Operations).toHaveLength(99 + 74 + 3); // extensions: device logs, an action's dead letters (2)
+    // Extensions: device logs, an action's dead letters (2), push CA certificates (4).
+    expect(knownV5Operations).toHaveLength(99 + 74 + 7);
     const keys = knownV5Operations.map(([method, path]) => `${method} ${path}`);
     expect(new Set(keys).size).toBe(keys.length);
     for (const operation of Object.keys(v5Owners))
@@ -26,6 +27,10 @@ describe('V5Router', () => {
     });
     expect(router.match('GET', '/routing-rule/actions/a-1/dead-letters')).toEqual({
       operation: 'list_rule_action_dead_letters',
+      owner: 'rule-engine',
+    });
+    expect(router.match('DELETE', '/push-certificates/c-1')).toEqual({
+      operation: 'delete_push_certificate',
       owner: 'rule-engine',
     });
     expect(router.match('POST', '/auth/accesscode')).toEqual({

@@ -1,18 +1,25 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
+import { type Server as HttpsServer, createServer as createHttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RecordIdGenerator } from '@nidus/domain-ids';
 import { loadConfig } from '@nidus/platform-config';
 import { createMetricsRegistry, forwardingMetrics } from '@nidus/platform-observability';
-import { type Infrastructure, openInfrastructure } from '@nidus/platform-runtime';
+import {
+  type Infrastructure,
+  makeDevelopmentCertificates,
+  openInfrastructure,
+} from '@nidus/platform-runtime';
 import { silentLogger } from '@nidus/ports';
 import { DeadLetters, type DeadLetterStore, openDeadLetterStore } from './dead-letters';
-import { type HttpTarget, HttpPush } from './http-push';
+import { type HttpTarget, HttpPush, pushSignature } from './http-push';
 
 // HttpPush against a loopback HTTP server, on a clock the test moves, with its dead letters in the embedded store:
-// the 10-failure, 5-minute pause of spec 03 §6.5, the order within a lane, and the retry and dead-letter extensions.
+// the 10-failure, 5-minute pause of spec 03 §6.5, the order within a lane, and the retry and dead-letter extensions;
+// then HTTPS against a server whose certificate a development CA signed: uploaded CA, server name, SNI, signature.
 
 let server: Server;
 let base: string;
@@ -26,6 +33,11 @@ let push: HttpPush;
 let dataDir: string;
 let infra: Infrastructure;
 let letters: DeadLetterStore;
+/** The HTTPS server: a certificate for localhost and 127.0.0.1 that `pki.ca` signed. */
+const pki = makeDevelopmentCertificates();
+let tlsServer: HttpsServer;
+let tlsBase: string;
+const tlsSeen: { servername: string | false | null; headers: Record<string, unknown>; text: string }[] = [];
 
 const target = (actionId: string, path: string, extra: Partial<HttpTarget> = {}): HttpTarget => ({
   project: 'p1',
@@ -57,11 +69,22 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  tlsServer = createHttpsServer({ cert: pki.cert, key: pki.key }, (req, res) => {
+    let text = '';
+    req.on('data', (c: Buffer) => (text += c.toString()));
+    req.on('end', () => {
+      tlsSeen.push({ servername: (req.socket as TLSSocket).servername, headers: req.headers, text });
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', r));
+  tlsBase = `https://127.0.0.1:${(tlsServer.address() as AddressInfo).port}`;
 });
 
 afterAll(async () => {
   await push.close();
   await new Promise<void>((r) => server.close(() => r()));
+  await new Promise<void>((r) => tlsServer.close(() => r()));
   await infra.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -143,5 +166,59 @@ describe('HttpPush', () => {
     await new Promise((r) => setTimeout(r, 50)); // bounded: proves an absence
     expect((await letters.find('p1', { action_id: 'r3' }, { limit: 10 })).items).toHaveLength(0);
     status = 200;
+  });
+
+  it('checks an HTTPS server against the uploaded CA only, for cn_name when given, sent as SNI when asked', async () => {
+    now += 10 * 60_000;
+    const trust = { certId: 'c1', pem: pki.ca };
+    const https = (actionId: string, extra: Partial<HttpTarget>) =>
+      target(actionId, '/s', { url: `${tlsBase}/s`, ...extra });
+    push.push(https('t1', { trust }), 'd1', { trusted: true });
+    await push.drain();
+    expect(tlsSeen).toEqual([{ servername: false, headers: expect.any(Object), text: '{"trusted":true}' }]);
+
+    const otherCa = { certId: 'c2', pem: makeDevelopmentCertificates().ca };
+    push.push(https('t2', {}), 'd1', { systemRoots: true }); // the development CA is not among them
+    push.push(https('t3', { trust: otherCa }), 'd1', { otherCa: true });
+    push.push(https('t4', { trust, serverName: 'app.example.com' }), 'd1', { wrongName: true });
+    await push.drain();
+    expect(tlsSeen).toHaveLength(1);
+    expect((await lettersOf('t2', 1))[0]!.reason).toMatch(/unable to verify the first certificate/);
+    // The other CA has the same subject: found as the issuer by name, its key did not sign the server's certificate.
+    expect((await lettersOf('t3', 1))[0]!.reason).toMatch(/certificate signature failure/);
+    expect((await lettersOf('t4', 1))[0]!.reason).toMatch(
+      /Host: app\.example\.com\. is not in the cert's altnames/,
+    );
+
+    push.push(https('t5', { trust, serverName: 'localhost', sni: true }), 'd1', { sni: true });
+    push.push(https('t6', { trust, serverName: 'localhost' }), 'd1', { nameOnly: true });
+    await push.drain();
+    expect(tlsSeen.slice(1).map((s) => [s.servername, s.text])).toEqual([
+      ['localhost', '{"sni":true}'],
+      [false, '{"nameOnly":true}'],
+    ]);
+  });
+
+  it('signs a push with the action token: a timestamp and an HMAC-SHA256 of it and the body', async () => {
+    tlsSeen.length = 0;
+    const signed = target('s1', '/s', {
+      url: `${tlsBase}/s`,
+      trust: { certId: 'c1', pem: pki.ca },
+      signingToken: 'token-0123456789',
+    });
+    push.push(signed, 'd1', { signed: 'ü' });
+    await push.drain();
+    const [{ headers, text }] = tlsSeen as [(typeof tlsSeen)[number]];
+    expect(headers['x-nidus-timestamp']).toBe(String(Math.floor(now / 1000)));
+    expect(headers['x-nidus-signature']).toBe(
+      pushSignature('token-0123456789', String(Math.floor(now / 1000)), text),
+    );
+    expect(headers['x-nidus-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
+    expect(pushSignature('another-token', String(Math.floor(now / 1000)), text)).not.toBe(
+      headers['x-nidus-signature'],
+    );
+    push.push(target('s2', '/x'), 'd1', { unsigned: true });
+    await push.drain();
+    expect(tlsSeen).toHaveLength(1);
   });
 });

@@ -1,8 +1,11 @@
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { createHmac } from 'node:crypto';
+import { Agent as HttpAgent, type OutgoingHttpHeaders, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, type RequestOptions, request as httpsRequest } from 'node:https';
+import { type PeerCertificate, checkServerIdentity } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ForwardingMetrics } from '@nidus/platform-observability';
 import { type Clock, type Logger, errorMessage } from '@nidus/ports';
+import type { HttpForwarding } from '../rule-actions/rule-action.dto';
 import type { DeadLetters } from './dead-letters';
 
 /** Spec 03 §6.5: success is 200 within 15 s; 10 failures in a row pause the host for 5 minutes. */
@@ -25,6 +28,46 @@ export interface HttpTarget {
   readonly backoffMs: number;
   /** Any 2xx is success, not only 200. */
   readonly acceptAny2xx: boolean;
+  /** HTTPS: the uploaded CA certificate the server must chain to, instead of the system's roots (`cert_id`). */
+  readonly trust?: { readonly certId: string; readonly pem: string };
+  /** HTTPS: the name the server's certificate must be valid for, instead of the URL's host (`cn_name`). */
+  readonly serverName?: string;
+  /** HTTPS: send `serverName` as SNI (`sni_enable`). */
+  readonly sni?: boolean;
+  /** The key of the request signature (`signature_enable` + `token`; {@link pushSignature}). */
+  readonly signingToken?: string;
+}
+
+/** The header names of a signed push (Nidus's scheme; spec 05 O-6: IoTDA's is not public). */
+export const signatureHeaders = { timestamp: 'x-nidus-timestamp', signature: 'x-nidus-signature' } as const;
+
+/**
+ * The signature of a push: `sha256=` and the hex HMAC-SHA256, keyed with the action's token, of the timestamp
+ * header's value (Unix seconds), a line feed, and the body as sent.
+ */
+export function pushSignature(token: string, timestamp: string, body: string): string {
+  return `sha256=${createHmac('sha256', token).update(`${timestamp}\n${body}`).digest('hex')}`;
+}
+
+/** How an HTTP action pushes (spec 03 §6.5 and its [IMPL] extensions), from its `http_forwarding`. */
+export function httpTarget(
+  project: string,
+  actionId: string,
+  http: HttpForwarding,
+  trust?: HttpTarget['trust'],
+): HttpTarget {
+  return {
+    project,
+    actionId,
+    url: http.url,
+    attempts: http.retry?.max_attempts ?? 1,
+    backoffMs: http.retry?.backoff_ms ?? 1_000,
+    acceptAny2xx: http.accept_any_2xx ?? false,
+    ...(trust ? { trust } : {}),
+    ...(http.cn_name !== undefined ? { serverName: http.cn_name } : {}),
+    sni: http.sni_enable,
+    ...(http.signature_enable && http.token !== undefined ? { signingToken: http.token } : {}),
+  };
 }
 
 interface HostState {
@@ -49,6 +92,8 @@ export class HttpPush {
     http: new HttpAgent({ keepAlive: true, maxSockets: maxSocketsPerHost }),
     https: new HttpsAgent({ keepAlive: true, maxSockets: maxSocketsPerHost }),
   };
+  /** HTTPS agents that check servers another way than the default (a CA, a name), by that way. */
+  private readonly checking = new Map<string, HttpsAgent>();
 
   constructor(
     private readonly clock: Clock,
@@ -89,6 +134,7 @@ export class HttpPush {
     await this.drain();
     this.agents.http.destroy();
     this.agents.https.destroy();
+    for (const agent of this.checking.values()) agent.destroy();
   }
 
   /** Tries the push as often as the action allows; a push not delivered becomes a dead letter. */
@@ -130,7 +176,7 @@ export class HttpPush {
     if (this.clock.now() < state.pausedUntil) return paused;
     let problem: string | undefined;
     try {
-      const status = await this.post(url, body);
+      const status = await this.post(url, target, body);
       const ok = target.acceptAny2xx ? status >= 200 && status < 300 : status === 200;
       if (!ok) problem = `answered ${status}`;
     } catch (error) {
@@ -153,19 +199,22 @@ export class HttpPush {
   }
 
   /** One POST on a pooled connection; its status once the answer has been read, within 15 s. */
-  private post(url: URL, body: string): Promise<number> {
+  private post(url: URL, target: HttpTarget, body: string): Promise<number> {
     const https = url.protocol === 'https:';
+    const headers: OutgoingHttpHeaders = {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+    };
+    if (target.signingToken !== undefined) {
+      const timestamp = String(Math.floor(this.clock.now() / 1000));
+      headers[signatureHeaders.timestamp] = timestamp;
+      headers[signatureHeaders.signature] = pushSignature(target.signingToken, timestamp, body);
+    }
+    const options: RequestOptions = https ? this.tlsOptions(target) : { agent: this.agents.http };
     return new Promise<number>((resolve, reject) => {
       const req = (https ? httpsRequest : httpRequest)(
         url,
-        {
-          method: 'POST',
-          agent: https ? this.agents.https : this.agents.http,
-          headers: {
-            'content-type': 'application/json; charset=utf-8',
-            'content-length': Buffer.byteLength(body),
-          },
-        },
+        { method: 'POST', headers, ...options },
         (res) => {
           res.on('error', reject);
           res.on('end', () => resolve(res.statusCode ?? 0));
@@ -180,6 +229,35 @@ export class HttpPush {
       req.on('error', reject);
       req.end(body);
     });
+  }
+
+  /**
+   * The HTTPS agent of how a push checks its server (spec 03 §6.5): against the action's uploaded CA only, or the
+   * system's roots without one; for `cn_name` rather than the URL's host when the action names one, sent as SNI with
+   * `sni_enable`. One agent per way of checking: a pooled connection was checked when it was made, so one checked
+   * another way must not be reused.
+   */
+  private tlsOptions(target: HttpTarget): RequestOptions {
+    const { trust, serverName, sni } = target;
+    if (!trust && serverName === undefined) return { agent: this.agents.https };
+    const key = `${trust?.certId ?? ''}\u0000${serverName ?? ''}\u0000${sni === true}`;
+    let agent = this.checking.get(key);
+    if (!agent) {
+      agent = new HttpsAgent({
+        keepAlive: true,
+        maxSockets: maxSocketsPerHost,
+        ...(trust ? { ca: trust.pem } : {}),
+        ...(serverName !== undefined
+          ? {
+              ...(sni ? { servername: serverName } : {}),
+              checkServerIdentity: (_host: string, certificate: PeerCertificate) =>
+                checkServerIdentity(serverName, certificate),
+            }
+          : {}),
+      });
+      this.checking.set(key, agent);
+    }
+    return { agent };
   }
 }
 

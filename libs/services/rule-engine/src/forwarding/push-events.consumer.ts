@@ -16,8 +16,7 @@ import type { Subscription } from '@nidus/messaging-core';
 import { type ForwardingMetrics, forwardingMetrics } from '@nidus/platform-observability';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
 import { RULE_PARTS, type RuleParts } from '../rule-engine.parts';
-import type { HttpForwarding } from '../rule-actions/rule-action.dto';
-import { type HttpTarget, HttpPush } from './http-push';
+import { HttpPush } from './http-push';
 
 /** What every push topic's data has (spec 03 §6.3). */
 interface PushBody {
@@ -91,12 +90,8 @@ export class PushEventsConsumer implements OnApplicationBootstrap, BeforeApplica
         continue;
       }
       this.metrics.evaluations.inc({ outcome: 'matched' });
-      for (const action of rule.actions) {
-        const http = action.channel_detail.http_forwarding;
-        const queue = action.channel_detail.amqp_forwarding?.queue_name;
-        if (http) this.http.push(httpTarget(event.tenant, action.action_id, http), event.subject, output);
-        else if (queue !== undefined) amqp.push(this.forAmqp(event, queue, output));
-      }
+      for (const target of rule.http) this.http.push(target, event.subject, output);
+      for (const queue of rule.queues) amqp.push(this.forAmqp(event, queue, output));
     }
     if (amqp.length === 0) return;
     // The bus position moves once amqp-push's topic holds them: AMQP forwarding is at least once (ADR 0011).
@@ -129,16 +124,4 @@ export class PushEventsConsumer implements OnApplicationBootstrap, BeforeApplica
       },
     });
   }
-}
-
-/** How an HTTP action pushes: once unless its `retry` asks for more (spec 03 §6.5 [IMPL]). */
-function httpTarget(project: string, actionId: string, http: HttpForwarding): HttpTarget {
-  return {
-    project,
-    actionId,
-    url: http.url,
-    attempts: http.retry?.max_attempts ?? 1,
-    backoffMs: http.retry?.backoff_ms ?? 1_000,
-    acceptAny2xx: http.accept_any_2xx ?? false,
-  };
 }

@@ -4,6 +4,7 @@ import { type Filter, findOne } from '@nidus/persistence-core';
 import { amqpQueueAccessSchema } from '@nidus/contracts';
 import { IotdaApiError, type MarkerPaging, findMarkerPage, unavailable } from '@nidus/platform-iotda-http';
 import { RULE_PARTS, type RuleParts } from '../rule-engine.parts';
+import { PushCertificatesService } from '../push-certificates/push-certificates.service';
 import { findRule } from '../routing-rules/routing-rules.service';
 import {
   type AddAction,
@@ -24,7 +25,10 @@ const memberOf = (channel: Channel) => channel.toLowerCase();
  */
 @Injectable()
 export class RuleActionsService {
-  constructor(@Inject(RULE_PARTS) private readonly parts: RuleParts) {}
+  constructor(
+    @Inject(RULE_PARTS) private readonly parts: RuleParts,
+    private readonly certificates: PushCertificatesService,
+  ) {}
 
   async create(project: string, body: AddAction) {
     const rule = await findRule(this.parts.rules, project, body.rule_id);
@@ -36,7 +40,7 @@ export class RuleActionsService {
       channel: body.channel,
       channel_detail: detailOf(body.channel, body.channel_detail),
     };
-    await this.checkQueue(project, action);
+    await this.checkTarget(project, action);
     await this.parts.actions.insert(project, this.parts.ids.next(), action);
     this.parts.activeRules.forget(project);
     return viewOf(action);
@@ -65,7 +69,7 @@ export class RuleActionsService {
           ? stored.data.channel_detail
           : detailOf(channel, body.channel_detail),
     };
-    await this.checkQueue(project, action);
+    await this.checkTarget(project, action);
     await this.parts.actions.replace(project, stored.id, action, stored.version);
     this.parts.activeRules.forget(project);
     return viewOf(action);
@@ -100,8 +104,13 @@ export class RuleActionsService {
     );
   }
 
-  /** An AMQP action's queue must exist (amqp-push owns queues, ADR 0011): 404 IOTDA.904008 otherwise. */
-  private async checkQueue(project: string, action: StoredAction): Promise<void> {
+  /**
+   * An HTTP action's push certificate must exist and be bound to its URL; an AMQP action's queue must exist (amqp-push
+   * owns queues, ADR 0011): 404 IOTDA.904008 otherwise.
+   */
+  private async checkTarget(project: string, action: StoredAction): Promise<void> {
+    const http = action.channel_detail.http_forwarding;
+    if (http?.cert_id !== undefined) await this.certificates.checkUse(project, http.cert_id, http.url);
     const queue = action.channel_detail.amqp_forwarding?.queue_name;
     if (queue === undefined) return;
     const path = `/internal/amqp-queues/${encodeURIComponent(project)}/${encodeURIComponent(queue)}`;
@@ -132,11 +141,6 @@ function detailOf(channel: Channel, detail: ChannelDetail): ChannelDetail {
     throw new IotdaApiError(
       'INVALID_PARAMETER',
       `channel_detail has ${others.join(', ')}, not for ${channel}.`,
-    );
-  if (channel === 'HTTP_FORWARDING' && (value as { cert_id?: string }).cert_id !== undefined)
-    throw new IotdaApiError(
-      'INVALID_PARAMETER',
-      'cert_id: push CA certificates are not supported yet; an HTTPS target is checked against the system roots.',
     );
   return { [member]: value };
 }
