@@ -33,8 +33,8 @@ export class DeadLetters {
     private readonly logger: Logger,
   ) {}
 
-  /** False when the action's budget of this second is used: the caller counts it. */
-  record(project: string, letter: Omit<StoredDeadLetter, 'time'>): boolean {
+  /** False when the action's budget of this second is used: the caller counts it. The body is made only if written. */
+  record(project: string, letter: Omit<StoredDeadLetter, 'time' | 'body'>, bodyOf: () => string): boolean {
     const now = this.clock.now();
     const second = Math.floor(now / 1000);
     const key = `${project}\u0000${letter.action_id}`;
@@ -44,7 +44,8 @@ export class DeadLetters {
     budget.used++;
     budget.sinceTrim++;
     this.budget.set(key, budget);
-    const body = letter.body.length > maxBodyChars ? letter.body.slice(0, maxBodyChars) : letter.body;
+    const text = bodyOf();
+    const body = text.length > maxBodyChars ? text.slice(0, maxBodyChars) : text;
     const trim = budget.sinceTrim >= 20;
     if (trim) budget.sinceTrim = 0;
     void this.store

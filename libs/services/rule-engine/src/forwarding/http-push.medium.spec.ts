@@ -24,6 +24,8 @@ import { type HttpTarget, HttpPush, pushSignature } from './http-push';
 let server: Server;
 let base: string;
 let status = 200;
+/** Answers to `/held` wait here until the test lets them go. */
+const held: (() => void)[] = [];
 const seen: unknown[] = [];
 let now = 1_000_000;
 const registry = createMetricsRegistry({ instance: 'test' });
@@ -64,7 +66,8 @@ beforeAll(async () => {
     req.on('end', () => {
       seen.push(JSON.parse(text));
       res.statusCode = status;
-      res.end();
+      if (req.url === '/held') held.push(() => res.end());
+      else res.end();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -166,6 +169,42 @@ describe('HttpPush', () => {
     await new Promise((r) => setTimeout(r, 50)); // bounded: proves an absence
     expect((await letters.find('p1', { action_id: 'r3' }, { limit: 10 })).items).toHaveLength(0);
     status = 200;
+  });
+
+  it('drops the oldest waiting push of an action beyond its limit, as a dead letter, and keeps the rest in order', async () => {
+    now += 10 * 60_000;
+    seen.length = 0;
+    const small = new HttpPush(
+      clock,
+      metrics,
+      silentLogger,
+      new DeadLetters(letters, new RecordIdGenerator(clock), clock, silentLogger),
+      3,
+    );
+    const before = (await outcomes())['overflow'] ?? 0;
+    small.push(target('o1', '/held'), 'd1', { n: 0 }); // in flight: not waiting
+    for (let n = 1; n <= 3; n++) small.push(target('o1', '/held'), 'd1', { n });
+    small.push(target('o1', '/held'), 'd2', { n: 4 }); // starts another lane at once: not waiting
+    small.push(target('o1', '/held'), 'd1', { n: 5 }); // 1 is dropped
+    small.push(target('o1', '/held'), 'd1', { n: 6 }); // 2 is dropped
+    for (let i = 0; i < 100 && held.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(seen).toEqual([{ n: 0 }, { n: 4 }]); // the two lanes' first pushes
+    while (seen.length < 5 || held.length > 0) {
+      held.splice(0).forEach((answer) => answer());
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await small.close();
+    expect(seen).toEqual([{ n: 0 }, { n: 4 }, { n: 3 }, { n: 5 }, { n: 6 }]);
+    expect((await outcomes())['overflow']).toBe(before + 2);
+    expect(await lettersOf('o1', 2)).toMatchObject([
+      {
+        device_id: 'd1',
+        attempts: 0,
+        body: '{"n":1}',
+        reason: 'dropped: 3 pushes of the action were waiting',
+      },
+      { device_id: 'd1', attempts: 0, body: '{"n":2}' },
+    ]);
   });
 
   it('checks an HTTPS server against the uploaded CA only, for cn_name when given, sent as SNI when asked', async () => {

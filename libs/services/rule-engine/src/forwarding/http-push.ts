@@ -14,7 +14,7 @@ const failuresToPause = 10;
 const pauseMs = 5 * 60_000;
 /** Requests in flight to one host; more wait for a connection (spec 03 §6.5 [IMPL]). */
 const maxSocketsPerHost = 64;
-/** Pushes of one action waiting or in flight, beyond which new ones are dropped and counted (spec 03 §6.5 [IMPL]). */
+/** Pushes of one action not yet started; beyond, the oldest is dropped and counted (spec 03 §6.5 [IMPL]). */
 const maxWaitingPerAction = 10_000;
 
 /** Where one action pushes, and how (spec 03 §6.5 and its [IMPL] extensions). */
@@ -70,6 +70,19 @@ export function httpTarget(
   };
 }
 
+interface PendingPush {
+  readonly target: HttpTarget;
+  readonly deviceKey: string;
+  readonly body: unknown;
+  /** Dropped by the overflow before it started: its lane skips it. */
+  dropped: boolean;
+}
+
+interface Lane {
+  readonly queue: PendingPush[];
+  done: Promise<void>;
+}
+
 interface HostState {
   failures: number;
   pausedUntil: number;
@@ -80,12 +93,15 @@ interface HostState {
  * device go in order, one at a time (a lane); lanes run side by side. A host (`scheme://host:port`) that failed 10
  * times in a row is paused for 5 minutes: its pushes are dropped and counted meanwhile, and the first failure after
  * the pause pauses it again. An action may ask for up to 3 attempts a push (the lane waits meanwhile; every failure
- * counts towards the pause). A push that is not delivered becomes a dead letter of its action. Nothing else is kept
- * across a restart (ADR 0011).
+ * counts towards the pause). A push that is not delivered becomes a dead letter of its action. An action keeps at
+ * most 10 000 pushes waiting: a new one beyond drops its oldest waiting one. Nothing else is kept across a restart
+ * (ADR 0011).
  */
 export class HttpPush {
-  private readonly lanes = new Map<string, Promise<void>>();
-  private readonly waiting = new Map<string, number>();
+  /** Pushes of one action for one device, in order, by action and device. */
+  private readonly lanes = new Map<string, Lane>();
+  /** Pushes not yet started, by action, oldest first: the overflow drops from the front. */
+  private readonly waiting = new Map<string, Set<PendingPush>>();
   private readonly hosts = new Map<string, HostState>();
   // node:http rather than fetch: fetch cost about 1 ms of CPU a push (undici, web streams, abort signals) in bench:e2e.
   private readonly agents = {
@@ -100,33 +116,42 @@ export class HttpPush {
     private readonly metrics: ForwardingMetrics,
     private readonly logger: Logger,
     private readonly deadLetters: DeadLetters,
+    /** Pushes of one action not yet started, beyond which the oldest is dropped. */
+    private readonly maxWaiting = maxWaitingPerAction,
   ) {}
 
-  /** Queues one push on its lane; resolves at once (the bus position does not wait for the application). */
+  /**
+   * Queues one push on its lane; returns at once (the bus position does not wait for the application). An action
+   * with 10 000 pushes waiting drops its oldest waiting one (a dead letter) for the new one.
+   */
   push(target: HttpTarget, deviceKey: string, body: unknown): void {
+    const pending: PendingPush = { target, deviceKey, body, dropped: false };
     const { actionId } = target;
-    const waiting = this.waiting.get(actionId) ?? 0;
-    if (waiting >= maxWaitingPerAction) {
-      this.metrics.pushes.inc({ channel: 'HTTP_FORWARDING', outcome: 'overflow' });
-      return;
+    let waiting = this.waiting.get(actionId);
+    if (!waiting) this.waiting.set(actionId, (waiting = new Set()));
+    waiting.add(pending);
+    const key = `${actionId}\u0000${deviceKey}`;
+    const lane = this.lanes.get(key);
+    if (lane) lane.queue.push(pending);
+    else {
+      const started: Lane = { queue: [pending], done: Promise.resolve() };
+      this.lanes.set(key, started);
+      started.done = this.run(key, started);
     }
-    this.waiting.set(actionId, waiting + 1);
-    const lane = `${actionId}\u0000${deviceKey}`;
-    const next = (this.lanes.get(lane) ?? Promise.resolve()).then(() =>
-      this.deliver(target, deviceKey, body),
-    );
-    this.lanes.set(lane, next);
-    void next.finally(() => {
-      if (this.lanes.get(lane) === next) this.lanes.delete(lane);
-      const left = (this.waiting.get(actionId) ?? 1) - 1;
-      if (left > 0) this.waiting.set(actionId, left);
-      else this.waiting.delete(actionId);
-    });
+    // A push that started its lane at once is not waiting.
+    if (waiting.size > this.maxWaiting) {
+      const oldest = waiting.values().next().value!;
+      waiting.delete(oldest);
+      oldest.dropped = true;
+      this.metrics.pushes.inc({ channel: 'HTTP_FORWARDING', outcome: 'overflow' });
+      const reason = `dropped: ${this.maxWaiting} pushes of the action were waiting`;
+      this.deadLetter(oldest.target, oldest.deviceKey, reason, 0, () => JSON.stringify(oldest.body));
+    }
   }
 
   /** Waits for every push queued so far (shutdown, tests). */
   async drain(): Promise<void> {
-    while (this.lanes.size > 0) await Promise.all([...this.lanes.values()]);
+    while (this.lanes.size > 0) await Promise.all([...this.lanes.values()].map((l) => l.done));
   }
 
   /** Drains, then lets go of the pooled connections. */
@@ -135,6 +160,18 @@ export class HttpPush {
     this.agents.http.destroy();
     this.agents.https.destroy();
     for (const agent of this.checking.values()) agent.destroy();
+  }
+
+  /** Sends a lane's pushes one at a time, in order, skipping those dropped meanwhile; the lane ends when empty. */
+  private async run(key: string, lane: Lane): Promise<void> {
+    for (let next = lane.queue.shift(); next; next = lane.queue.shift()) {
+      if (next.dropped) continue;
+      const waiting = this.waiting.get(next.target.actionId)!;
+      waiting.delete(next);
+      if (waiting.size === 0) this.waiting.delete(next.target.actionId);
+      await this.deliver(next.target, next.deviceKey, next.body);
+    }
+    this.lanes.delete(key);
   }
 
   /** Tries the push as often as the action allows; a push not delivered becomes a dead letter. */
@@ -157,15 +194,20 @@ export class HttpPush {
       channel: 'HTTP_FORWARDING',
       outcome: problem === paused ? 'blacklisted' : 'failed',
     });
-    const recorded = this.deadLetters.record(target.project, {
-      action_id: target.actionId,
-      device_id: deviceKey,
-      url: target.url,
-      reason: problem,
-      attempts: problem === paused ? attempt - 1 : attempt,
-      body: text,
-    });
-    if (!recorded) this.metrics.pushes.inc({ channel: 'HTTP_FORWARDING', outcome: 'dead-letter-skipped' });
+    this.deadLetter(target, deviceKey, problem, problem === paused ? attempt - 1 : attempt, () => text);
+  }
+
+  /** Keeps an undelivered push as a dead letter of its action, or counts it when the action's budget is used. */
+  private deadLetter(
+    target: HttpTarget,
+    deviceKey: string,
+    reason: string,
+    attempts: number,
+    bodyOf: () => string,
+  ): void {
+    const letter = { action_id: target.actionId, device_id: deviceKey, url: target.url, reason, attempts };
+    if (!this.deadLetters.record(target.project, letter, bodyOf))
+      this.metrics.pushes.inc({ channel: 'HTTP_FORWARDING', outcome: 'dead-letter-skipped' });
   }
 
   /** One POST: undefined when delivered, else why not. */
