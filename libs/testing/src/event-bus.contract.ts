@@ -301,6 +301,70 @@ export function describeEventBusContract(adapter: string, harness: () => EventBu
       expect(after.count).toBe(2);
     });
 
+    it('hands a batch handler consecutive events of a partition, in order per subject, at most maxBatch', async () => {
+      const { topic, group, event } = fixture();
+      const b = await bus();
+      const sizes: number[] = [];
+      const inbox = new Inbox<EventEnvelope<Thing>>();
+      const batchHandler = async (events: readonly EventEnvelope<Thing>[]) => {
+        sizes.push(events.length);
+        events.forEach((e) => inbox.add(e));
+      };
+      await join(b, {
+        topic,
+        group: group('g'),
+        maxBatch: 40,
+        batchHandler,
+        handler: (e) => batchHandler([e]),
+      });
+      const events = Array.from({ length: 300 }, (_, i) => event(`d${i % 3}`, i));
+      await b.publish(topic, events);
+      const got = await inbox.take(300);
+      for (const d of ['d0', 'd1', 'd2']) {
+        const ns = got.filter((e) => e.subject === d).map((e) => e.data.n);
+        expect(ns).toEqual([...ns].sort((x, y) => x - y));
+      }
+      expect(got.sort(byN)).toEqual(events);
+      expect(Math.max(...sizes)).toBeGreaterThan(1);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(40);
+    });
+
+    it('delivers a failed batch one at a time: the poison event and invalid data are dead-lettered alone', async () => {
+      const { topic, group, event } = fixture();
+      const b = await bus();
+      const batches: number[][] = [];
+      const handled = new Inbox<number>();
+      const dead = new Inbox<string>();
+      await join(b, {
+        topic,
+        group: group('g'),
+        maxAttempts: 2,
+        retryBackoffMs: 10,
+        batchHandler: async (events: readonly EventEnvelope<Thing>[]) => {
+          batches.push(events.map((e) => e.data.n));
+          if (events.some((e) => e.data.n === 3)) throw new Error('poison in the batch');
+          events.forEach((e) => handled.add(e.data.n));
+        },
+        handler: async (e: EventEnvelope<Thing>) => {
+          if (e.data.n === 3) throw new Error('poison pill');
+          handled.add(e.data.n);
+        },
+      });
+      await join(b, {
+        topic: { ...topic, name: deadLetterTopicName(group('g')), schema: z.unknown() },
+        group: group('dlq-reader'),
+        handler: async (_e, d) => dead.add(d.headers[deadLetterHeaders.error]!),
+      });
+      const bad = { ...event('d1', 99), data: { n: 'x' } } as unknown as EventEnvelope<Thing>;
+      await b.publish(topic, [event('d1', 1), event('d1', 2), bad, event('d1', 3), event('d1', 4)]);
+      expect(await handled.take(3)).toEqual([1, 2, 4]);
+      expect((await dead.take(2)).sort()).toEqual([
+        expect.stringMatching(/^invalid data: n: /),
+        'poison pill',
+      ]);
+      expect(batches.flat()).not.toContain(99); // invalid data never reaches a handler
+    });
+
     it('reports itself healthy while open', async () => {
       const b = await bus();
       expect((await b.health()).ok).toBe(true);

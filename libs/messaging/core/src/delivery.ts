@@ -3,6 +3,7 @@ import { errorMessage } from '@nidus/ports';
 import type { DeliveryInfo, SubscriptionOptions } from './event-bus';
 
 export const defaultMaxAttempts = 5;
+export const defaultMaxBatch = 256;
 export const defaultRetryBackoffMs = 100; // ms, doubled per attempt
 const maxRetryBackoffMs = 30_000; // ms
 
@@ -62,6 +63,57 @@ export async function deliver<T>(
     await hooks.sleep(Math.min(backoff * 2 ** (attempt - 1), maxRetryBackoffMs));
     if (hooks.stopping()) return 'aborted';
   }
+}
+
+/** One event of a batch, as its adapter stored it. */
+export interface BatchItem {
+  readonly raw: unknown;
+  readonly info: Omit<DeliveryInfo, 'attempt'>;
+  /** Parks this event on the group's dead-letter topic (durable before it resolves). */
+  readonly deadLetter: DeliveryHooks['deadLetter'];
+  readonly memo?: ValidationMemo;
+}
+
+/**
+ * Delivers consecutive events of one partition to a member with a `batchHandler`, the same way in every adapter:
+ * invalid events are dead-lettered at once; the valid ones go to the batch handler together; if it fails, each goes
+ * again alone through `deliver` (the handler, its retries, dead-lettering). Returns how many events from the front are
+ * done: all of them, or fewer when the member stopped (the rest stay uncommitted).
+ */
+export async function deliverBatch<T>(
+  options: SubscriptionOptions<T>,
+  items: readonly BatchItem[],
+  hooks: Omit<DeliveryHooks, 'deadLetter'>,
+): Promise<number> {
+  const valid: { event: EventEnvelope<T>; index: number }[] = [];
+  for (const [index, item] of items.entries()) {
+    const event = validateOnce(options, item.raw, item.memo);
+    if (typeof event === 'string') await item.deadLetter(event, 0);
+    else valid.push({ event, index });
+  }
+  if (valid.length === 0) return items.length;
+  try {
+    await options.batchHandler!(
+      valid.map((v) => v.event),
+      valid.map((v) => ({ ...items[v.index]!.info, attempt: 1 })),
+    );
+    return items.length;
+  } catch {
+    // one at a time below: the failing event is retried and dead-lettered alone
+  }
+  for (const { index } of valid) {
+    if (hooks.stopping()) return index;
+    const item = items[index]!;
+    const outcome = await deliver(
+      options,
+      item.raw,
+      item.info,
+      { ...hooks, deadLetter: item.deadLetter },
+      item.memo,
+    );
+    if (outcome === 'aborted') return index;
+  }
+  return items.length;
 }
 
 function validateOnce<T>(

@@ -30,6 +30,15 @@ export interface SubscriptionOptions<T> {
   /** Consumer group: lowercase words joined by '-', conventionally the owning service, e.g. `shadow`. */
   group: string;
   handler: EventHandler<T>;
+  /**
+   * Optional fast path: consecutive events of one partition handed over together (up to `maxBatch`, in publish
+   * order); the group's position moves past all of them once it resolves. A batch that fails is not retried as a
+   * batch: its events go again one at a time through `handler`, with its retries and dead-lettering, so an event may be
+   * handled twice (at least once, as always).
+   */
+  batchHandler?: BatchHandler<T>;
+  /** Most events in one batch; default 256. */
+  maxBatch?: number;
   /** Attempts per event before it is dead-lettered; default 5. Invalid data is dead-lettered at once. */
   maxAttempts?: number;
   /** First retry delay in ms, doubled per attempt; default 100. */
@@ -38,6 +47,12 @@ export interface SubscriptionOptions<T> {
 
 /** Handles one event. The event may be shared with the other groups of the process: a handler never modifies it. */
 export type EventHandler<T> = (event: EventEnvelope<T>, delivery: DeliveryInfo) => Promise<void>;
+
+/** Handles consecutive events of one partition, valid ones only, with the delivery of each (same indexes). */
+export type BatchHandler<T> = (
+  events: readonly EventEnvelope<T>[],
+  deliveries: readonly DeliveryInfo[],
+) => Promise<void>;
 
 export interface DeliveryInfo {
   readonly topic: string;

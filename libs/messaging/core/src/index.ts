@@ -1,4 +1,5 @@
 export {
+  type BatchHandler,
   type DeliveryInfo,
   type EventBus,
   type EventHandler,
@@ -7,10 +8,13 @@ export {
   deadLetterHeaders,
 } from './event-bus';
 export {
+  type BatchItem,
   type DeliveryHooks,
   type DeliveryOutcome,
   type ValidationMemo,
   defaultMaxAttempts,
+  defaultMaxBatch,
   defaultRetryBackoffMs,
   deliver,
+  deliverBatch,
 } from './delivery';

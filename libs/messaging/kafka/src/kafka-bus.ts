@@ -15,7 +15,9 @@ import {
   type Subscription,
   type SubscriptionOptions,
   deadLetterHeaders,
+  defaultMaxBatch,
   deliver,
+  deliverBatch,
 } from '@nidus/messaging-core';
 import { type HealthStatus, type Logger, probeHealth, silentLogger } from '@nidus/ports';
 import { fromKafkaMessage, toKafkaMessage } from './cloudevents-binding';
@@ -227,30 +229,37 @@ class KafkaMember {
       eachBatch: async (payload) => {
         const { batch } = payload;
         const running = () => payload.isRunning() && !payload.isStale() && !this.stopping;
-        for (const message of batch.messages) {
-          if (!running()) break;
-          const outcome = await deliver(
-            this.options,
-            fromKafkaMessage(message),
-            {
+        const hooks = {
+          stopping: () => !running(),
+          sleep: async (ms: number) => {
+            await sleep(ms);
+            await payload.heartbeat();
+          },
+        };
+        const size = this.options.batchHandler ? (this.options.maxBatch ?? defaultMaxBatch) : 1;
+        for (let from = 0; from < batch.messages.length && running(); from += size) {
+          const messages = batch.messages.slice(from, from + size);
+          const items = messages.map((message) => ({
+            raw: fromKafkaMessage(message),
+            info: {
               topic: batch.topic,
               partition: batch.partition,
               offset: message.offset,
               headers: headersOf(message),
             },
-            {
-              deadLetter: (reason, attempts) => this.deadLetter(batch.topic, message, reason, attempts),
-              stopping: () => !running(),
-              sleep: async (ms) => {
-                await sleep(ms);
-                await payload.heartbeat();
-              },
-            },
-          );
-          if (outcome === 'aborted') break; // uncommitted: the partition's next owner delivers it again
-          payload.resolveOffset(message.offset);
+            deadLetter: (reason: string, attempts: number) =>
+              this.deadLetter(batch.topic, message, reason, attempts),
+          }));
+          let done: number;
+          if (this.options.batchHandler) done = await deliverBatch(this.options, items, hooks);
+          else {
+            const [{ raw, info, deadLetter }] = items as [(typeof items)[number]];
+            done = (await deliver(this.options, raw, info, { ...hooks, deadLetter })) === 'aborted' ? 0 : 1;
+          }
+          if (done > 0) payload.resolveOffset(messages[done - 1]!.offset);
           await payload.commitOffsetsIfNecessary();
           await payload.heartbeat();
+          if (done < messages.length) break; // uncommitted: the partition's next owner delivers them again
         }
       },
     });

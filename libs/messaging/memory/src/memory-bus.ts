@@ -4,12 +4,14 @@ import {
   type EventBus,
   type Subscription,
   type SubscriptionOptions,
-  type ValidationMemo,
   deadLetterHeaders,
+  defaultMaxBatch,
   deliver,
+  deliverBatch,
 } from '@nidus/messaging-core';
 import { type HealthStatus, type Logger, silentLogger } from '@nidus/ports';
 import { type CommittedOffsets, Journal, type JournalRecord, partitionKey } from './journal';
+import { type Entry, PartitionLog } from './partition-log';
 
 /** How long the in-process bus starts by default (MemoryBusOptions.startupMs). */
 export const defaultStartupMs = 20_000;
@@ -39,52 +41,6 @@ export interface MemoryBusOptions {
    */
   startupMs?: number;
   segmentBytes?: number;
-}
-
-/** A stored event; every group of the topic delivers this one object, validated once (ValidationMemo). */
-interface Entry extends ValidationMemo {
-  readonly offset: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly event: unknown;
-}
-
-/** One partition of a topic: retained entries from `base` on, and waiters for the next append. */
-class PartitionLog {
-  entries: Entry[] = [];
-  /** Offset of entries[0]. */
-  base = 0;
-  /** Offset after the last visible entry. */
-  next = 0;
-  /** Offset the next publish gets; ahead of `next` while appends wait for the journal. */
-  assigned = 0;
-  private waiters: (() => void)[] = [];
-  assign(): number {
-    return this.assigned++;
-  }
-  push(entry: Entry): void {
-    this.entries.push(entry);
-    this.next = entry.offset + 1;
-    this.assigned = Math.max(this.assigned, this.next);
-    this.wake();
-  }
-  at(offset: number): Entry | undefined {
-    return this.entries[offset - this.base];
-  }
-  /** Resolves on the next append or on `wake`. */
-  changed(): Promise<void> {
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-  wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    waiters.forEach((w) => w());
-  }
-  trimBelow(offset: number): void {
-    const drop = Math.min(offset - this.base, this.entries.length);
-    if (drop <= 0) return;
-    this.entries.splice(0, drop);
-    this.base += drop;
-  }
 }
 
 interface Member {
@@ -260,31 +216,24 @@ export class MemoryEventBus implements EventBus {
     });
   }
 
-  /** Delivers one partition to one member, in order, until the member stops. */
+  /** Delivers one partition to one member, in order (in batches to a batch handler), until the member stops. */
   private async work(group: Group, member: Member, partition: number): Promise<void> {
     const log = this.partitionLog(group.topic, partition);
+    const maxBatch = member.options.batchHandler ? (member.options.maxBatch ?? defaultMaxBatch) : 1;
     while (!member.stopping) {
       const offset = group.committed[partition]!;
-      const entry = log.at(offset);
-      if (!entry) {
+      const entries: Entry[] = [];
+      for (let e = log.at(offset); e && entries.length < maxBatch; e = log.at(offset + entries.length))
+        entries.push(e);
+      if (entries.length === 0) {
         await log.changed();
         continue;
       }
-      let outcome;
+      let done: number;
       try {
-        outcome = await deliver(
-          member.options,
-          entry.event,
-          { topic: group.topic, partition, offset: String(offset), headers: entry.headers },
-          {
-            deadLetter: (reason, attempts) => this.deadLetter(group, partition, entry, reason, attempts),
-            stopping: () => member.stopping,
-            sleep: (ms) => sleep(ms),
-          },
-          entry,
-        );
+        done = await this.deliver(group, member, partition, entries);
       } catch (error) {
-        // Only dead-lettering can throw here (the journal failed): keep the event, try again shortly.
+        // Only dead-lettering can throw here (the journal failed): keep the events, try again shortly.
         this.logger.error(
           { err: error, topic: group.topic, group: group.name, partition, offset },
           'bus: delivery failed',
@@ -292,10 +241,27 @@ export class MemoryEventBus implements EventBus {
         await sleep(1_000);
         continue;
       }
-      if (outcome === 'aborted') return;
-      group.committed[partition] = offset + 1;
-      this.offsetsDirty = true;
+      if (done > 0) {
+        group.committed[partition] = offset + done;
+        this.offsetsDirty = true;
+      }
+      if (done < entries.length) return; // the member stopped: the rest goes to the partition's next owner
     }
+  }
+
+  /** Hands consecutive entries to the member; how many from the front are done. */
+  private async deliver(group: Group, member: Member, partition: number, entries: Entry[]): Promise<number> {
+    const hooks = { stopping: () => member.stopping, sleep: (ms: number) => sleep(ms) };
+    const item = (entry: Entry) => ({
+      raw: entry.event,
+      info: { topic: group.topic, partition, offset: String(entry.offset), headers: entry.headers },
+      deadLetter: (reason: string, attempts: number) =>
+        this.deadLetter(group, partition, entry, reason, attempts),
+      memo: entry,
+    });
+    if (member.options.batchHandler) return deliverBatch(member.options, entries.map(item), hooks);
+    const { raw, info, deadLetter, memo } = item(entries[0]!);
+    return (await deliver(member.options, raw, info, { ...hooks, deadLetter }, memo)) === 'aborted' ? 0 : 1;
   }
 
   private async deadLetter(

@@ -4,7 +4,12 @@ import {
   Injectable,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { deploymentTenant, pushAmqpForwardedV1 } from '@nidus/contracts';
+import {
+  type AmqpForwarded,
+  type EventEnvelope,
+  deploymentTenant,
+  pushAmqpForwardedV1,
+} from '@nidus/contracts';
 import type { Subscription } from '@nidus/messaging-core';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
 import { AMQP_PARTS, type AmqpParts } from '../amqp-push.parts';
@@ -48,24 +53,8 @@ export class ForwardedConsumer implements OnApplicationBootstrap, BeforeApplicat
     this.subscription = await this.runtime.bus.subscribe({
       topic: pushAmqpForwardedV1,
       group: 'amqp-push',
-      handler: async (event) => {
-        const { queue_name: queue, body, request_id, resource, event: name, device_id, app_id } = event.data;
-        if (!(await this.queues.byName(event.tenant, queue))) {
-          this.runtime.logger.warn({ project: event.tenant, queue }, 'amqp: no such queue, message dropped');
-          return;
-        }
-        await this.parts.messages.append(event.tenant, this.parts.ids.next(), {
-          queue,
-          body,
-          message_id: request_id,
-          resource,
-          event: name,
-          device_id: device_id ?? null,
-          app_id: app_id ?? null,
-          created_ms: Date.parse(event.time),
-        });
-        this.parts.hub.appended(event.tenant, queue);
-      },
+      handler: (event) => this.store([event]),
+      batchHandler: (events) => this.store(events),
     });
     const { amqp, dataDir, bindHost } = this.runtime.config;
     const urls = await this.listener.start(amqp, bindHost, dataDir);
@@ -74,6 +63,37 @@ export class ForwardedConsumer implements OnApplicationBootstrap, BeforeApplicat
       this.runtime.notice(`Applications receive pushes at\n${urls.map((u) => `  ${u}`).join('\n')}`);
     this.every(pollEveryMs, async () => this.parts.hub.poll());
     this.every(sweepEveryMs, () => this.sweep());
+  }
+
+  /** Appends each message to its queue, in order (one group commit for a batch); a queue deleted meanwhile drops it. */
+  private async store(events: readonly EventEnvelope<AmqpForwarded>[]): Promise<void> {
+    const appends: Promise<unknown>[] = [];
+    const queues = new Set<string>();
+    for (const event of events) {
+      const { queue_name: queue, body, request_id, resource, event: name, device_id, app_id } = event.data;
+      if (!(await this.queues.byName(event.tenant, queue))) {
+        this.runtime.logger.warn({ project: event.tenant, queue }, 'amqp: no such queue, message dropped');
+        continue;
+      }
+      appends.push(
+        this.parts.messages.append(event.tenant, this.parts.ids.next(), {
+          queue,
+          body,
+          message_id: request_id,
+          resource,
+          event: name,
+          device_id: device_id ?? null,
+          app_id: app_id ?? null,
+          created_ms: Date.parse(event.time),
+        }),
+      );
+      queues.add(`${event.tenant}\u0000${queue}`);
+    }
+    await Promise.all(appends);
+    for (const key of queues) {
+      const [project, queue] = key.split('\u0000') as [string, string];
+      this.parts.hub.appended(project, queue);
+    }
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -51,7 +51,8 @@ export class PushEventsConsumer implements OnApplicationBootstrap, BeforeApplica
         await this.runtime.bus.subscribe({
           topic,
           group: 'rule-engine',
-          handler: (event) => this.forward(event as EventEnvelope<PushBody>),
+          handler: (event) => this.forward([event as EventEnvelope<PushBody>]),
+          batchHandler: (events) => this.forward(events as readonly EventEnvelope<PushBody>[]),
         }),
       );
   }
@@ -61,7 +62,21 @@ export class PushEventsConsumer implements OnApplicationBootstrap, BeforeApplica
     await this.http.close();
   }
 
-  private async forward(event: EventEnvelope<PushBody>): Promise<void> {
+  /** Runs the rules of each event; what AMQP actions select is published once for the whole batch. */
+  private async forward(events: readonly EventEnvelope<PushBody>[]): Promise<void> {
+    const amqp: EventEnvelope<AmqpForwarded>[] = [];
+    for (const event of events) await this.evaluate(event, amqp);
+    if (amqp.length === 0) return;
+    // The bus position moves once amqp-push's topic holds them: AMQP forwarding is at least once (ADR 0011).
+    await this.runtime.bus.publish(pushAmqpForwardedV1, amqp);
+    this.metrics.pushes.inc({ channel: 'AMQP_FORWARDING', outcome: 'queued' }, amqp.length);
+  }
+
+  /** Matches one event against its project's active rules: HTTP pushes are queued, AMQP forwards collected. */
+  private async evaluate(
+    event: EventEnvelope<PushBody>,
+    amqp: EventEnvelope<AmqpForwarded>[],
+  ): Promise<void> {
     const { resource, event: name, event_time, notify_data } = event.data;
     const rules = await this.parts.activeRules.of(event.tenant, resource, name);
     if (rules.length === 0) return;
@@ -74,7 +89,6 @@ export class PushEventsConsumer implements OnApplicationBootstrap, BeforeApplica
       request_id: event.id,
       notify_data,
     };
-    const amqp: EventEnvelope<AmqpForwarded>[] = [];
     for (const rule of rules) {
       if (rule.appId !== null && rule.appId !== event.appid) continue;
       let output: Record<string, unknown>;
@@ -93,10 +107,6 @@ export class PushEventsConsumer implements OnApplicationBootstrap, BeforeApplica
       for (const target of rule.http) this.http.push(target, event.subject, output);
       for (const queue of rule.queues) amqp.push(this.forAmqp(event, queue, output));
     }
-    if (amqp.length === 0) return;
-    // The bus position moves once amqp-push's topic holds them: AMQP forwarding is at least once (ADR 0011).
-    await this.runtime.bus.publish(pushAmqpForwardedV1, amqp);
-    this.metrics.pushes.inc({ channel: 'AMQP_FORWARDING', outcome: 'queued' }, amqp.length);
   }
 
   private forAmqp(
