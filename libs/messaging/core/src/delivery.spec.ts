@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createEvent, defineTopic } from '@nidus/contracts';
-import { type DeliveryHooks, type ValidationMemo, deliver } from './delivery';
+import { type DeliveryHooks, type ValidationMemo, deliver, deliverBatch } from './delivery';
 import type { SubscriptionOptions } from './event-bus';
 
 const topic = defineTopic({
@@ -141,5 +141,57 @@ describe('deliver', () => {
       expect(dead[0]?.reason).toMatch(/^invalid data: n: /);
     }
     expect(memo.checked?.result).toMatch(/^invalid data/);
+  });
+});
+
+describe('deliverBatch', () => {
+  const event = (n: number) => ({ ...good, id: `e${n}`, data: { n } });
+  const items = (raws: unknown[], dead: string[]) =>
+    raws.map((raw, i) => ({
+      raw,
+      info: { ...info, offset: String(i) },
+      deadLetter: async (reason: string) => void dead.push(`${i}: ${reason}`),
+    }));
+
+  it('hands the valid events to the batch handler together, with their deliveries; invalid ones are dead-lettered', async () => {
+    const dead: string[] = [];
+    const seen: unknown[] = [];
+    const batchHandler = async (
+      events: readonly { data: { n: number } }[],
+      deliveries: readonly { offset: string }[],
+    ) => void seen.push([events.map((e) => e.data.n), deliveries.map((d) => d.offset)]);
+    const raws = [event(1), { ...good, data: { n: 'two' } }, event(3)];
+    const done = await deliverBatch(
+      options(async () => undefined, { batchHandler }),
+      items(raws, dead),
+      hooks().h,
+    );
+    expect(done).toBe(3);
+    expect(seen).toEqual([
+      [
+        [1, 3],
+        ['0', '2'],
+      ],
+    ]);
+    expect(dead).toEqual([expect.stringMatching(/^1: invalid data: n: /)]);
+  });
+
+  it('after a failed batch, stops between events when the member leaves: only what is done counts', async () => {
+    let leaving = false;
+    const handled: number[] = [];
+    const handler = async (e: { data: { n: number } }) => {
+      handled.push(e.data.n);
+      if (e.data.n === 2) leaving = true;
+    };
+    const batchHandler = async () => {
+      throw new Error('batch failed');
+    };
+    const done = await deliverBatch(
+      options(handler, { batchHandler }),
+      items([event(1), event(2), event(3)], []),
+      hooks(() => leaving).h,
+    );
+    expect(done).toBe(2);
+    expect(handled).toEqual([1, 2]);
   });
 });
