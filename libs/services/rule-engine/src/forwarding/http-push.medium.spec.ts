@@ -196,6 +196,25 @@ describe('HttpPush', () => {
     await small.close();
     expect(seen).toEqual([{ n: 0 }, { n: 4 }, { n: 3 }, { n: 5 }, { n: 6 }]);
     expect((await outcomes())['overflow']).toBe(before + 2);
+    // A dropped push whose lane reaches it after every other waiting push of the action started.
+    const one = new HttpPush(
+      clock,
+      metrics,
+      silentLogger,
+      new DeadLetters(letters, new RecordIdGenerator(clock), clock, silentLogger),
+      1,
+    );
+    seen.length = 0;
+    one.push(target('o2', '/held'), 'd1', { n: 0 });
+    one.push(target('o2', '/held'), 'd1', { n: 1 }); // waiting
+    one.push(target('o2', '/held'), 'd2', { n: 2 });
+    one.push(target('o2', '/held'), 'd2', { n: 3 }); // drops 1
+    while (seen.length < 3 || held.length > 0) {
+      held.splice(0).forEach((answer) => answer());
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await one.close();
+    expect((seen as { n: number }[]).map((p) => p.n).sort()).toEqual([0, 2, 3]);
     expect(await lettersOf('o1', 2)).toMatchObject([
       {
         device_id: 'd1',

@@ -7,6 +7,7 @@ import type { ForwardingMetrics } from '@nidus/platform-observability';
 import { type Clock, type Logger, errorMessage } from '@nidus/ports';
 import type { HttpForwarding } from '../rule-actions/rule-action.dto';
 import type { DeadLetters } from './dead-letters';
+import { OldestFirst } from './oldest-first';
 
 /** Spec 03 §6.5: success is 200 within 15 s; 10 failures in a row pause the host for 5 minutes. */
 const timeoutMs = 15_000;
@@ -74,8 +75,8 @@ interface PendingPush {
   readonly target: HttpTarget;
   readonly deviceKey: string;
   readonly body: unknown;
-  /** Dropped by the overflow before it started: its lane skips it. */
-  dropped: boolean;
+  /** Not yet started (nor dropped by the overflow, which its lane then skips). */
+  waiting: boolean;
 }
 
 interface Lane {
@@ -101,7 +102,7 @@ export class HttpPush {
   /** Pushes of one action for one device, in order, by action and device. */
   private readonly lanes = new Map<string, Lane>();
   /** Pushes not yet started, by action, oldest first: the overflow drops from the front. */
-  private readonly waiting = new Map<string, Set<PendingPush>>();
+  private readonly waiting = new Map<string, OldestFirst<PendingPush>>();
   private readonly hosts = new Map<string, HostState>();
   // node:http rather than fetch: fetch cost about 1 ms of CPU a push (undici, web streams, abort signals) in bench:e2e.
   private readonly agents = {
@@ -125,10 +126,10 @@ export class HttpPush {
    * with 10 000 pushes waiting drops its oldest waiting one (a dead letter) for the new one.
    */
   push(target: HttpTarget, deviceKey: string, body: unknown): void {
-    const pending: PendingPush = { target, deviceKey, body, dropped: false };
+    const pending: PendingPush = { target, deviceKey, body, waiting: false };
     const { actionId } = target;
     let waiting = this.waiting.get(actionId);
-    if (!waiting) this.waiting.set(actionId, (waiting = new Set()));
+    if (!waiting) this.waiting.set(actionId, (waiting = new OldestFirst()));
     waiting.add(pending);
     const key = `${actionId}\u0000${deviceKey}`;
     const lane = this.lanes.get(key);
@@ -140,9 +141,7 @@ export class HttpPush {
     }
     // A push that started its lane at once is not waiting.
     if (waiting.size > this.maxWaiting) {
-      const oldest = waiting.values().next().value!;
-      waiting.delete(oldest);
-      oldest.dropped = true;
+      const oldest = waiting.dropOldest()!;
       this.metrics.pushes.inc({ channel: 'HTTP_FORWARDING', outcome: 'overflow' });
       const reason = `dropped: ${this.maxWaiting} pushes of the action were waiting`;
       this.deadLetter(oldest.target, oldest.deviceKey, reason, 0, () => JSON.stringify(oldest.body));
@@ -165,9 +164,9 @@ export class HttpPush {
   /** Sends a lane's pushes one at a time, in order, skipping those dropped meanwhile; the lane ends when empty. */
   private async run(key: string, lane: Lane): Promise<void> {
     for (let next = lane.queue.shift(); next; next = lane.queue.shift()) {
-      if (next.dropped) continue;
-      const waiting = this.waiting.get(next.target.actionId)!;
-      waiting.delete(next);
+      if (!next.waiting) continue; // dropped by the overflow
+      const waiting = this.waiting.get(next.target.actionId)!; // it holds `next`
+      waiting.start(next);
       if (waiting.size === 0) this.waiting.delete(next.target.actionId);
       await this.deliver(next.target, next.deviceKey, next.body);
     }
