@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createEvent, defineTopic } from '@nidus/contracts';
-import { type DeliveryHooks, type ValidationMemo, deliver, deliverBatch } from './delivery';
+import { type DeliveryHooks, type ValidationMemo, bySubject, deliver, deliverBatch } from './delivery';
 import type { SubscriptionOptions } from './event-bus';
 
 const topic = defineTopic({
@@ -193,5 +193,51 @@ describe('deliverBatch', () => {
     );
     expect(done).toBe(2);
     expect(handled).toEqual([1, 2]);
+  });
+});
+
+describe('bySubject', () => {
+  const on = (subject: string, n: number) => ({ ...good, id: `${subject}${n}`, subject, data: { n } });
+  const infos = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ ...info, offset: String(i), attempt: 1 }));
+
+  it('runs subjects side by side and each subject in order', async () => {
+    const log: string[] = [];
+    let releaseA1!: () => void;
+    const a1Held = new Promise<void>((r) => (releaseA1 = r));
+    const { batchHandler } = bySubject<{ n: number }>(
+      options(async (e) => {
+        log.push(`start ${e.id}`);
+        if (e.id === 'a1') await a1Held;
+        if (e.id === 'b1') releaseA1(); // b1 runs while a1 waits
+        log.push(`end ${e.id}`);
+      }),
+    );
+    await batchHandler!([on('a', 1), on('b', 1), on('a', 2)], infos(3));
+    expect(log).toEqual(['start a1', 'start b1', 'end b1', 'end a1', 'start a2', 'end a2']);
+  });
+
+  it("leaves a failed event and its subject's later ones to the one-at-a-time delivery, not the other subjects", async () => {
+    const calls: string[] = [];
+    let failA1 = true;
+    const subscription = bySubject<{ n: number }>(
+      options(async (e) => {
+        calls.push(e.id);
+        if (e.id === 'a1' && failA1) {
+          failA1 = false;
+          throw new Error('once');
+        }
+      }),
+    );
+    const events = [on('a', 1), on('b', 1), on('a', 2), on('b', 2)];
+    await expect(subscription.batchHandler!(events, infos(4))).rejects.toMatchObject({
+      handled: [false, true, false, true],
+    });
+    calls.length = 0;
+    failA1 = true;
+    const items = events.map((raw, i) => ({ raw, info: infos(4)[i]!, deadLetter: async () => undefined }));
+    const done = await deliverBatch(subscription, items, hooks().h);
+    expect(done).toBe(4);
+    expect(calls).toEqual(['a1', 'b1', 'b2', 'a1', 'a2']); // the batch, then a1 (again) and a2 alone
   });
 });

@@ -65,6 +65,59 @@ export async function deliver<T>(
   }
 }
 
+/**
+ * Thrown by a batch handler that handled some of its events: only the others (`handled[i]` false, by the index of the
+ * events it was given) go again one at a time.
+ */
+export class BatchIncomplete extends Error {
+  constructor(
+    readonly handled: readonly boolean[],
+    readonly firstError: unknown,
+  ) {
+    super(`batch incomplete: ${handled.filter((h) => !h).length} of ${handled.length} not handled`);
+  }
+}
+
+/**
+ * A subscription whose handler needs only per-subject order, given a `batchHandler` too: in a batch, each subject's
+ * events run one after another, different subjects side by side (their writes then share commits). When one fails,
+ * its subject's later events of the batch wait for the one-at-a-time delivery; other subjects are not run again.
+ */
+export function bySubject<T>(options: SubscriptionOptions<T>): SubscriptionOptions<T> {
+  const { handler } = options;
+  return {
+    ...options,
+    batchHandler: async (events, deliveries) => {
+      const handled = events.map(() => false);
+      const chains = new Map<string, Promise<void>>();
+      let firstError: unknown;
+      events.forEach((event, i) => {
+        const previous = chains.get(event.subject) ?? Promise.resolve();
+        chains.set(
+          event.subject,
+          previous.then(async () => {
+            if (firstError !== undefined && !previousHandled(events, handled, i)) return;
+            try {
+              await handler(event, deliveries[i]!);
+              handled[i] = true;
+            } catch (error) {
+              firstError ??= error;
+            }
+          }),
+        );
+      });
+      await Promise.all(chains.values());
+      if (handled.includes(false)) throw new BatchIncomplete(handled, firstError);
+    },
+  };
+}
+
+/** Whether the event before `i` of the same subject, if any, was handled. */
+function previousHandled<T>(events: readonly EventEnvelope<T>[], handled: boolean[], i: number): boolean {
+  for (let j = i - 1; j >= 0; j--) if (events[j]!.subject === events[i]!.subject) return handled[j]!;
+  return true;
+}
+
 /** One event of a batch, as its adapter stored it. */
 export interface BatchItem {
   readonly raw: unknown;
@@ -92,16 +145,19 @@ export async function deliverBatch<T>(
     else valid.push({ event, index });
   }
   if (valid.length === 0) return items.length;
+  let handled: readonly boolean[] = [];
   try {
     await options.batchHandler!(
       valid.map((v) => v.event),
       valid.map((v) => ({ ...items[v.index]!.info, attempt: 1 })),
     );
     return items.length;
-  } catch {
-    // one at a time below: the failing event is retried and dead-lettered alone
+  } catch (error) {
+    // one at a time below (but what the handler says it handled): a failing event is retried and dead-lettered alone
+    if (error instanceof BatchIncomplete) handled = error.handled;
   }
-  for (const { index } of valid) {
+  for (const [k, { index }] of valid.entries()) {
+    if (handled[k]) continue;
     if (hooks.stopping()) return index;
     const item = items[index]!;
     const outcome = await deliver(

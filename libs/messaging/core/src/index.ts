@@ -8,10 +8,12 @@ export {
   deadLetterHeaders,
 } from './event-bus';
 export {
+  BatchIncomplete,
   type BatchItem,
   type DeliveryHooks,
   type DeliveryOutcome,
   type ValidationMemo,
+  bySubject,
   defaultMaxAttempts,
   defaultMaxBatch,
   defaultRetryBackoffMs,

@@ -7,7 +7,7 @@ import {
   gatewayDownlinkTopic,
 } from '@nidus/contracts';
 import { requestDownlink } from '@nidus/gateway-kit';
-import type { Subscription } from '@nidus/messaging-core';
+import { type Subscription, bySubject } from '@nidus/messaging-core';
 import { deviceGatewayMetrics } from '@nidus/platform-observability';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
 import { MqttBrokerService } from './mqtt-broker.service';
@@ -34,26 +34,28 @@ export class DownlinkConsumer implements OnApplicationBootstrap, OnModuleDestroy
     const topic = gatewayDownlinkTopic(source);
     if (!topic) throw new Error(`gateway instance source ${source} names no downlink topic`);
     const metrics = deviceGatewayMetrics(this.runtime.metrics);
-    this.subscription = await this.runtime.bus.subscribe({
-      topic,
-      group: 'mqtt-gateway',
-      handler: async (event) => {
-        const { data } = event;
-        const outcome =
-          Date.parse(data.expire_time) <= this.runtime.clock.now()
-            ? 'expired'
-            : (await this.broker.deliver(data.device_id, requestDownlink(data)))
-              ? 'delivered'
-              : 'not-connected';
-        metrics.downlinks.inc({ protocol: 'mqtt', kind: data.kind, outcome });
-        if (outcome !== 'delivered')
-          this.runtime.logger.info(
-            { deviceId: data.device_id, kind: data.kind, requestId: data.request_id, outcome },
-            'downlink not delivered',
-          );
-        if (data.receipt) await this.receipt(event, outcome);
-      },
-    });
+    this.subscription = await this.runtime.bus.subscribe(
+      bySubject({
+        topic,
+        group: 'mqtt-gateway',
+        handler: async (event) => {
+          const { data } = event;
+          const outcome =
+            Date.parse(data.expire_time) <= this.runtime.clock.now()
+              ? 'expired'
+              : (await this.broker.deliver(data.device_id, requestDownlink(data)))
+                ? 'delivered'
+                : 'not-connected';
+          metrics.downlinks.inc({ protocol: 'mqtt', kind: data.kind, outcome });
+          if (outcome !== 'delivered')
+            this.runtime.logger.info(
+              { deviceId: data.device_id, kind: data.kind, requestId: data.request_id, outcome },
+              'downlink not delivered',
+            );
+          if (data.receipt) await this.receipt(event, outcome);
+        },
+      }),
+    );
   }
 
   /** The receipt a message or an asynchronous command asked for: its status follows from it (spec 03 §5.2, §5.4). */

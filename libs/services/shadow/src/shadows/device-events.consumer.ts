@@ -6,7 +6,7 @@ import {
   deviceShadowRequestedV1,
   deviceStatusChangedV1,
 } from '@nidus/contracts';
-import type { Subscription } from '@nidus/messaging-core';
+import { type Subscription, bySubject } from '@nidus/messaging-core';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
 import { AsyncCommandsService, asyncCommandPrefix } from '../async-commands/async-commands.service';
 import { MessagesService } from '../messages/messages.service';
@@ -34,49 +34,59 @@ export class DeviceEventsConsumer implements OnApplicationBootstrap, OnModuleDes
     const { bus } = this.runtime;
     const group = shadowGroup;
     this.subscriptions.push(
-      await bus.subscribe({
-        topic: deviceStatusChangedV1,
-        group,
-        handler: async (event) => {
-          const deviceId = event.data.notify_data.header.device_id;
-          const { status } = event.data.notify_data.body;
-          await this.parts.presence.apply(deviceId, status, event.source);
-          if (status !== 'ONLINE') return;
-          const access = await this.parts.directory.device(deviceId);
-          if (!access || access.project_id !== event.tenant) return; // deleted meanwhile
-          await this.shadows.deviceOnline(access);
-          await this.messages.deviceOnline(access);
-          await this.commands.deviceOnline(access);
-        },
-      }),
-      await bus.subscribe({
-        topic: devicePropertyReportedV1,
-        group,
-        handler: async (event) => this.shadows.noteReported(event),
-      }),
-      await bus.subscribe({
-        topic: deviceShadowRequestedV1,
-        group,
-        handler: (event) => this.shadows.answerDeviceGet(event),
-      }),
-      await bus.subscribe({
-        topic: deviceDownlinkDeliveredV1,
-        group,
-        handler: ({ tenant, data }) =>
-          data.request_id.startsWith(asyncCommandPrefix)
-            ? this.commands.receipt(tenant, data)
-            : this.messages.receipt(tenant, data),
-      }),
-      await bus.subscribe({
-        topic: deviceLifecycleChangedV1,
-        group,
-        handler: async ({ tenant, data }) => {
-          if (data.event === 'delete')
-            await this.shadows.deviceDeleted(tenant, data.notify_data.header.device_id);
-          else if (data.event === 'create')
-            await this.shadows.deviceCreated(tenant, data.notify_data.body.device_id);
-        },
-      }),
+      await bus.subscribe(
+        bySubject({
+          topic: deviceStatusChangedV1,
+          group,
+          handler: async (event) => {
+            const deviceId = event.data.notify_data.header.device_id;
+            const { status } = event.data.notify_data.body;
+            await this.parts.presence.apply(deviceId, status, event.source);
+            if (status !== 'ONLINE') return;
+            const access = await this.parts.directory.device(deviceId);
+            if (!access || access.project_id !== event.tenant) return; // deleted meanwhile
+            await this.shadows.deviceOnline(access);
+            await this.messages.deviceOnline(access);
+            await this.commands.deviceOnline(access);
+          },
+        }),
+      ),
+      await bus.subscribe(
+        bySubject({
+          topic: devicePropertyReportedV1,
+          group,
+          handler: async (event) => this.shadows.noteReported(event),
+        }),
+      ),
+      await bus.subscribe(
+        bySubject({
+          topic: deviceShadowRequestedV1,
+          group,
+          handler: (event) => this.shadows.answerDeviceGet(event),
+        }),
+      ),
+      await bus.subscribe(
+        bySubject({
+          topic: deviceDownlinkDeliveredV1,
+          group,
+          handler: ({ tenant, data }) =>
+            data.request_id.startsWith(asyncCommandPrefix)
+              ? this.commands.receipt(tenant, data)
+              : this.messages.receipt(tenant, data),
+        }),
+      ),
+      await bus.subscribe(
+        bySubject({
+          topic: deviceLifecycleChangedV1,
+          group,
+          handler: async ({ tenant, data }) => {
+            if (data.event === 'delete')
+              await this.shadows.deviceDeleted(tenant, data.notify_data.header.device_id);
+            else if (data.event === 'create')
+              await this.shadows.deviceCreated(tenant, data.notify_data.body.device_id);
+          },
+        }),
+      ),
     );
   }
 
