@@ -9,7 +9,8 @@ import { AmqpApp, valueOf } from './amqp-clients';
 // Data forwarding (issue 6) in the distributed shape: api, device-registry, mqtt-gateway, rule-engine and amqp-push,
 // each its own process, over Apache Kafka, FerretDB and Redis as tools/infra/infra.sh starts them. An MQTT.js device
 // reports; rules forward what they select to an HTTP server in this test and to an AMQP queue a rhea application
-// consumes; amqp-push is stopped and started again meanwhile, and nothing is lost.
+// consumes; amqp-push is stopped and started again meanwhile, and nothing is lost. A second amqp-push instance shares
+// the queues: receivers on both compete for one queue, and each message reaches one of them once.
 
 const secret = 'fwdSecret0123456789';
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
@@ -21,6 +22,7 @@ let v5: V5Project;
 let product: string;
 let mqtt: string;
 let amqpPort: number;
+let amqpPort2: number;
 let server: Server;
 let receiver: string;
 const pushed: Record<string, unknown>[] = [];
@@ -56,8 +58,10 @@ beforeAll(async () => {
     amqpHttp: await freePort(),
     mqtt: await freePort(),
     amqp: await freePort(),
+    amqp2: await freePort(),
   };
   amqpPort = ports.amqp;
+  amqpPort2 = ports.amqp2;
   mqtt = `mqtt://127.0.0.1:${ports.mqtt}`;
   const urls = {
     DEVICE_REGISTRY_URL: `http://127.0.0.1:${ports.registry}`,
@@ -92,7 +96,12 @@ beforeAll(async () => {
   const started = (['device-registry', 'rule-engine', 'amqp-push', 'mqtt-gateway', 'api'] as const).map(
     start,
   );
-  await Promise.all(started.map((p) => p.up()));
+  const second = env('amqp2', {
+    AMQP_PUSH_HTTP_PORT: String(await freePort()),
+    AMQP_PORT: String(ports.amqp2),
+  });
+  processes.set('amqp-push-2', NidusProcess.start('amqp-push', second));
+  await Promise.all([...started, processes.get('amqp-push-2')!].map((p) => p.up()));
   v5 = new V5Project(`http://127.0.0.1:${ports.api}`, admin.project, admin.token);
   product = await v5.addProduct(meterProduct);
 }, 120_000);
@@ -159,5 +168,39 @@ describe('forwarding across processes', () => {
     });
     apps.push(again);
     expect((await again.take(3, 30_000)).map(valueOf)).toEqual([4, 5, 6]);
+  });
+
+  it('shares a queue between receivers on two amqp-push instances: each message once, none lost', async () => {
+    const code = await v5.request<{ access_key: string; access_code: string }>(
+      'POST',
+      '/auth/accesscode',
+      {},
+    );
+    expect((await v5.request('POST', '/amqp-queues', { queue_name: 'shared-queue' })).status).toBe(201);
+    await activeRule({
+      channel: 'AMQP_FORWARDING',
+      channel_detail: { amqp_forwarding: { queue_name: 'shared-queue' } },
+    });
+    const login = {
+      accessKey: code.json.access_key,
+      accessCode: code.json.access_code,
+      queue: 'shared-queue',
+    };
+    const [one, two] = [
+      AmqpApp.open({ ...login, port: amqpPort }),
+      AmqpApp.open({ ...login, port: amqpPort2 }),
+    ];
+    apps.push(one, two);
+    await Promise.all([one.attached(), two.attached()]);
+    const id = await v5.addDevice(product, 'fwd-shared', secret);
+    const device = await connectDevice(mqtt, id, secret);
+    clients.push(device);
+    const values = Array.from({ length: 40 }, (_, i) => 100 + i);
+    for (const value of values) await reportTemperature(device, id, value);
+    const received = () => [...one.received, ...two.received].map(valueOf);
+    for (let i = 0; i < 600 && received().length < values.length; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 1_000)); // bounded: a second copy would have arrived by now
+    expect(received().sort((a, b) => a - b)).toEqual(values);
   });
 });

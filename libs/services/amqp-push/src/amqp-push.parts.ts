@@ -5,6 +5,7 @@ import { type Clock, TtlCache } from '@nidus/ports';
 import { InternalClient } from '@nidus/platform-iotda-http';
 import type { ServiceRuntime } from '@nidus/platform-runtime';
 import { AccessCodes } from './access-codes/access-codes';
+import { type MessageClaims, StoreClaims, soleInstance } from './delivery/message-claims';
 import { MessageStore } from './delivery/message-store';
 import { QueueHub } from './delivery/queue-hub';
 import { type QueueStore, openQueueStore } from './queues/queue.schema';
@@ -26,6 +27,8 @@ export interface AmqpParts {
   readonly queueCache: TtlCache<AmqpQueueAccess>;
   readonly codes: AccessCodes;
   readonly messages: MessageStore;
+  /** Which instance sends a message: every one is this instance's unless the store is shared (distributed shape). */
+  readonly claims: MessageClaims;
   readonly hub: QueueHub;
   readonly ids: RecordIdGenerator;
   readonly clock: Clock;
@@ -36,6 +39,11 @@ export const AMQP_PARTS = Symbol('AMQP_PARTS');
 export async function makeAmqpParts(runtime: ServiceRuntime): Promise<AmqpParts> {
   const documents = await runtime.documents();
   const messages = await MessageStore.open(documents);
+  const { config, clock, logger } = runtime;
+  const claims =
+    config.store.kind === 'embedded'
+      ? soleInstance
+      : new StoreClaims(messages, config.instanceId, clock, logger);
   return {
     client: new InternalClient(runtime),
     queues: await openQueueStore(documents),
@@ -44,7 +52,8 @@ export async function makeAmqpParts(runtime: ServiceRuntime): Promise<AmqpParts>
     queueCache: new TtlCache(() => runtime.clock.now(), 2_000),
     codes: await AccessCodes.open(documents),
     messages,
-    hub: new QueueHub(messages, runtime.logger),
+    claims,
+    hub: new QueueHub(messages, runtime.logger, claims),
     ids: new RecordIdGenerator(runtime.clock),
     clock: runtime.clock,
   };

@@ -203,7 +203,7 @@ export class AmqpListener {
     const outlet: Outlet = {
       project: state.project,
       queue,
-      sendable: () => sender.sendable() && link.credit > sent - (link.delivery_count - written),
+      room: () => (sender.sendable() ? link.credit - (sent - (link.delivery_count - written)) : 0),
       send: (message) => {
         const delivery = sender.send({
           body: message.data.body,

@@ -11,6 +11,7 @@ import {
   pushAmqpForwardedV1,
 } from '@nidus/contracts';
 import type { Subscription } from '@nidus/messaging-core';
+import { DuplicateKeyError } from '@nidus/persistence-core';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
 import { AMQP_PARTS, type AmqpParts } from '../amqp-push.parts';
 import { QueuesService } from '../queues/queues.service';
@@ -65,7 +66,10 @@ export class ForwardedConsumer implements OnApplicationBootstrap, BeforeApplicat
     this.every(sweepEveryMs, () => this.sweep());
   }
 
-  /** Appends each message to its queue, in order (one group commit for a batch); a queue deleted meanwhile drops it. */
+  /**
+   * Appends each message to its queue, in order (one group commit for a batch), once per forwarded event; a queue
+   * deleted meanwhile drops it.
+   */
   private async store(events: readonly EventEnvelope<AmqpForwarded>[]): Promise<void> {
     const appends: Promise<unknown>[] = [];
     const queues = new Set<string>();
@@ -75,16 +79,21 @@ export class ForwardedConsumer implements OnApplicationBootstrap, BeforeApplicat
         this.runtime.logger.warn({ project: event.tenant, queue }, 'amqp: no such queue, message dropped');
         continue;
       }
+      const stored = this.parts.messages.append(event.tenant, this.parts.ids.next(), {
+        queue,
+        body,
+        message_id: request_id,
+        resource,
+        event: name,
+        device_id: device_id ?? null,
+        app_id: app_id ?? null,
+        created_ms: Date.parse(event.time),
+        forward_id: event.id,
+      });
+      // Stored before (a redelivery, e.g. after Kafka moved the partition): once is enough.
       appends.push(
-        this.parts.messages.append(event.tenant, this.parts.ids.next(), {
-          queue,
-          body,
-          message_id: request_id,
-          resource,
-          event: name,
-          device_id: device_id ?? null,
-          app_id: app_id ?? null,
-          created_ms: Date.parse(event.time),
+        stored.catch((error: unknown) => {
+          if (!(error instanceof DuplicateKeyError)) throw error;
         }),
       );
       queues.add(`${event.tenant}\u0000${queue}`);
@@ -100,6 +109,7 @@ export class ForwardedConsumer implements OnApplicationBootstrap, BeforeApplicat
     this.timers.forEach(clearInterval);
     await this.listener.stop();
     await this.subscription?.close();
+    this.parts.claims.close();
   }
 
   /** Drops what is older than the retention, then a project's oldest beyond its size cap. */

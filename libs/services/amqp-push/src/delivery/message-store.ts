@@ -17,6 +17,10 @@ export interface StoredMessage {
   readonly device_id: string | null;
   readonly app_id: string | null;
   readonly created_ms: number;
+  /** The id of the forwarded event it came from: a redelivered event is not stored twice. */
+  readonly forward_id: string;
+  /** Which amqp-push instance may send it, until when (ms since epoch): the distributed shape's claims. */
+  readonly claim?: { readonly by: string; readonly until: number };
 }
 
 export type QueuedMessage = StoredDocument<StoredMessage>;
@@ -29,7 +33,10 @@ export class MessageStore {
 
   static async open(documents: DocumentStore): Promise<MessageStore> {
     return new MessageStore(
-      await documents.collection<StoredMessage>({ name: 'amqp_messages', indexes: [{ fields: ['queue'] }] }),
+      await documents.collection<StoredMessage>({
+        name: 'amqp_messages',
+        indexes: [{ fields: ['queue'] }, { fields: ['forward_id'], unique: true }],
+      }),
     );
   }
 
@@ -46,6 +53,11 @@ export class MessageStore {
   ): Promise<QueuedMessage[]> {
     const ids = after === undefined ? undefined : { from: `${after}\u0000` };
     return (await this.store.find(project, { queue }, { limit, ...(ids ? { ids } : {}) })).items;
+  }
+
+  /** Rewrites a message under the version it was read with (VersionConflictError if it changed meanwhile). */
+  replace(project: string, message: QueuedMessage, data: StoredMessage): Promise<QueuedMessage> {
+    return this.store.replace(project, message.id, data, message.version);
   }
 
   async remove(project: string, id: string): Promise<void> {

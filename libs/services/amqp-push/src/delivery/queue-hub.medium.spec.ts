@@ -1,11 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RecordIdGenerator } from '@nidus/domain-ids';
 import { loadConfig } from '@nidus/platform-config';
 import { type Infrastructure, openInfrastructure } from '@nidus/platform-runtime';
+import { DuplicateKeyError } from '@nidus/persistence-core';
 import { silentLogger } from '@nidus/ports';
-import { MessageStore, type QueuedMessage } from './message-store';
+import { StoreClaims, claimMs } from './message-claims';
+import { MessageStore, type QueuedMessage, type StoredMessage } from './message-store';
 import { type Outlet, QueueHub, maxUnsettledPerReceiver } from './queue-hub';
 
 // The QueueHub over the embedded store: receivers stood in for by outlets whose credit the test sets (the AMQP links
@@ -28,7 +31,7 @@ function outlet(queue = 'q1'): TestOutlet {
     queue,
     credit: 0,
     got: [],
-    sendable: () => o.credit > 0,
+    room: () => o.credit,
     send: (m) => {
       o.credit--;
       o.got.push(m);
@@ -40,18 +43,21 @@ function outlet(queue = 'q1'): TestOutlet {
 
 const bodies = (o: TestOutlet) => o.got.map((m) => m.data.body);
 
+/** A message as a forwarded event stores it. */
+const message = (queue: string, body: string, createdMs = Date.now()): StoredMessage => ({
+  queue,
+  body,
+  message_id: body,
+  resource: 'device.property',
+  event: 'report',
+  device_id: 'd1',
+  app_id: null,
+  created_ms: createdMs,
+  forward_id: randomUUID(),
+});
+
 async function append(queue: string, ...texts: string[]): Promise<void> {
-  for (const body of texts)
-    await store.append('p1', ids.next(), {
-      queue,
-      body,
-      message_id: body,
-      resource: 'device.property',
-      event: 'report',
-      device_id: 'd1',
-      app_id: null,
-      created_ms: Date.now(),
-    });
+  for (const body of texts) await store.append('p1', ids.next(), message(queue, body));
   hub.appended('p1', queue);
 }
 
@@ -133,6 +139,29 @@ describe('QueueHub', () => {
     expect(new Set([...bodies(b)]).size).toBe(6); // each message once to b
   });
 
+  it('does not send an accepted message again while its removal is under way', async () => {
+    await append('q5', 'once');
+    const o = outlet('q5');
+    hub.attach(o);
+    grant(o, 1);
+    await until(() => o.got.length === 1);
+    hub.settled(o, o.got[0]!, 'accepted');
+    o.credit += 5;
+    hub.poll(); // reads the queue again from its head at once
+    await new Promise((r) => setTimeout(r, 50)); // bounded: proves an absence
+    expect(bodies(o)).toEqual(['once']);
+    await append('q5', 'next');
+    await until(() => o.got.length === 2);
+    expect(bodies(o)).toEqual(['once', 'next']);
+    hub.detach(o);
+  });
+
+  it('stores a forwarded event once, however often it is delivered', async () => {
+    const first = message('q6', 'twice');
+    await store.append('p1', ids.next(), first);
+    await expect(store.append('p1', ids.next(), { ...first })).rejects.toBeInstanceOf(DuplicateKeyError);
+  });
+
   it('holds back a receiver that never settles once it holds the most unsettled, whatever its credit', async () => {
     await append('q4', ...Array.from({ length: maxUnsettledPerReceiver + 5 }, (_, i) => `m${i}`));
     const greedy = outlet('q4');
@@ -147,22 +176,76 @@ describe('QueueHub', () => {
   });
 });
 
+describe('QueueHub across instances (claims in the shared store)', () => {
+  let now = Date.now();
+  const clock = { now: () => now };
+  const instances: StoreClaims[] = [];
+  const instance = (name: string) => {
+    const claims = new StoreClaims(store, name, clock, silentLogger);
+    instances.push(claims);
+    return new QueueHub(store, silentLogger, claims);
+  };
+  afterAll(() => instances.forEach((c) => c.close()));
+  const put = async (queue: string, count: number) => {
+    for (let i = 0; i < count; i++)
+      await store.append('p1', ids.next(), message(queue, `${queue}-${i}`, now));
+  };
+  const open = (h: QueueHub, queue: string, credit: number) => {
+    const o = outlet(queue);
+    h.attach(o);
+    o.credit = credit;
+    h.sendable(o);
+    return o;
+  };
+
+  it('sends each message from one instance only, and every message from one of them', async () => {
+    const [h1, h2] = [instance('i1'), instance('i2')];
+    const [a, b] = [open(h1, 'x1', 100), open(h2, 'x1', 100)];
+    await put('x1', 40);
+    h1.appended('p1', 'x1');
+    h2.appended('p1', 'x1');
+    await until(() => a.got.length + b.got.length === 40);
+    await new Promise((r) => setTimeout(r, 50)); // bounded: no second copy arrives
+    const all = [...bodies(a), ...bodies(b)];
+    expect(all).toHaveLength(40);
+    expect(new Set(all).size).toBe(40);
+  });
+
+  it("takes over a dead instance's messages once its claims run out, and given-back ones at once", async () => {
+    const [h1, h2] = [instance('i3'), instance('i4')];
+    await put('x2', 6);
+    const a = open(h1, 'x2', 3); // i3 claims 3… and dies holding them (no detach, no renewal)
+    await until(() => a.got.length === 3);
+    const b = open(h2, 'x2', 100);
+    await until(() => b.got.length === 3);
+    expect(bodies(b)).toEqual(['x2-3', 'x2-4', 'x2-5']);
+    h2.poll();
+    await new Promise((r) => setTimeout(r, 50)); // bounded: i3's claims still hold
+    expect(b.got).toHaveLength(3);
+    now += claimMs + 1;
+    h2.poll();
+    await until(() => b.got.length === 6);
+    expect(bodies(b).slice(3)).toEqual(['x2-0', 'x2-1', 'x2-2']);
+
+    await put('x3', 2);
+    const c = open(h1, 'x3', 2);
+    await until(() => c.got.length === 2);
+    const d = open(h2, 'x3', 10);
+    h1.detach(c); // gone without settling: its instance gives the claims back
+    await new Promise((r) => setTimeout(r, 20));
+    h2.poll();
+    await until(() => d.got.length === 2);
+    expect(bodies(d)).toEqual(['x3-0', 'x3-1']);
+  });
+});
+
 describe('MessageStore retention', () => {
   it('drops what was stored before the cut and keeps the rest, in every queue of the project', async () => {
     const hour = 3600_000;
     let now = Date.parse('2026-11-27T08:00:00Z');
     const clocked = new RecordIdGenerator({ now: () => now });
     const put = (queue: string, body: string) =>
-      store.append('p2', clocked.next(), {
-        queue,
-        body,
-        message_id: body,
-        resource: 'device.property',
-        event: 'report',
-        device_id: null,
-        app_id: null,
-        created_ms: now,
-      });
+      store.append('p2', clocked.next(), message(queue, body, now));
     await put('a', 'old-a');
     await put('b', 'old-b');
     now += 2 * hour;

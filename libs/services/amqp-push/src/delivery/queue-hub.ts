@@ -1,12 +1,13 @@
 import type { Logger } from '@nidus/ports';
+import { type MessageClaims, soleInstance } from './message-claims';
 import type { MessageStore, QueuedMessage } from './message-store';
 
 /** One receiver link of an application on a queue (spec 03 §6.7.4), as the hub drives it. */
 export interface Outlet {
   readonly project: string;
   readonly queue: string;
-  /** True while the link has credit for another message. */
-  sendable(): boolean;
+  /** How many more messages the link has credit for now. */
+  room(): number;
   send(message: QueuedMessage): void;
   /** Detaches the link with an AMQP error condition. */
   close(condition: string, description: string): void;
@@ -43,16 +44,20 @@ export const maxUnsettledPerReceiver = 1_000;
 /**
  * Moves queued messages to receiver links against their credit, at least once (spec 03 §6.6–§6.7.4): a message leaves
  * the store when accepted (or rejected); released, or unsettled when its link or connection goes, it goes back to the
- * head of the queue for the next receiver. Receivers of one queue compete: each message goes to one of them, in turn.
+ * head of the queue for the next receiver. Receivers of one queue compete: each message goes to one of them, in turn;
+ * across instances, a message goes only to receivers of the instance that claimed it (MessageClaims).
  */
 export class QueueHub {
   private readonly queues = new Map<string, QueueState>();
   private readonly held = new Map<Outlet, number>();
+  /** Settled messages whose removal from the store is under way: a read meanwhile must not send them again. */
+  private readonly removing = new Set<string>();
   private readonly projectClosers: ((project: string) => void)[] = [];
 
   constructor(
     private readonly messages: MessageStore,
     private readonly logger: Logger,
+    private readonly claims: MessageClaims = soleInstance,
   ) {}
 
   attach(outlet: Outlet): void {
@@ -87,6 +92,7 @@ export class QueueHub {
     back.forEach((id) => state.unsettled.delete(id));
     if (state.outlets.length === 0 && state.unsettled.size === 0) {
       this.queues.delete(key); // the store keeps everything not accepted; the next receiver reads from the head
+      this.claims.giveBack(state.project, [...back, ...state.ready.map((m) => m.id)]);
       return;
     }
     if (back.length > 0) this.rewind(state);
@@ -111,8 +117,11 @@ export class QueueHub {
           { project: state.project, queue: state.queue, id: message.id },
           'amqp: message rejected, dropped',
         );
+      this.claims.forget(message.id);
+      this.removing.add(message.id);
       this.messages
         .remove(state.project, message.id)
+        .finally(() => this.removing.delete(message.id))
         .catch((error: unknown) =>
           this.logger.error(
             { err: error, queue: state.queue, id: message.id },
@@ -175,7 +184,12 @@ export class QueueHub {
 
   /** The receiver has credit and holds fewer than `maxUnsettledPerReceiver` unsettled messages. */
   private canTake(outlet: Outlet): boolean {
-    return outlet.sendable() && (this.held.get(outlet) ?? 0) < maxUnsettledPerReceiver;
+    return this.roomOf(outlet) > 0;
+  }
+
+  /** What the receiver may take now: its credit, within what it may hold unsettled. */
+  private roomOf(outlet: Outlet): number {
+    return Math.min(outlet.room(), maxUnsettledPerReceiver - (this.held.get(outlet) ?? 0));
   }
 
   private nextOutlet(state: QueueState): Outlet | undefined {
@@ -196,9 +210,15 @@ export class QueueHub {
         const cursor = state.cursor;
         const found = await this.messages.next(state.project, state.queue, cursor, readBatch);
         if (state.cursor !== cursor) continue; // rewound meanwhile: read from the new position
-        state.more = found.length === readBatch;
-        if (found.length > 0) state.cursor = found.at(-1)!.id;
-        state.ready = found.filter((m) => !state.unsettled.has(m.id));
+        const candidates = found.filter((m) => !state.unsettled.has(m.id) && !this.removing.has(m.id));
+        const room = state.outlets.reduce((sum, o) => sum + Math.max(0, this.roomOf(o)), 0);
+        const { taken, considered } = await this.claims.take(state.project, candidates, room);
+        if (state.cursor !== cursor) continue; // the claims stay ours: taken again from the new position
+        const all = considered === candidates.length;
+        state.more = all ? found.length === readBatch : true;
+        const last = all ? found.at(-1) : candidates[considered - 1];
+        if (last) state.cursor = last.id;
+        state.ready = taken;
       }
     } catch (error) {
       this.logger.error({ err: error, queue: state.queue }, 'amqp: queue not read');
