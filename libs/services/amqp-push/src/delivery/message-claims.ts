@@ -52,8 +52,9 @@ export class StoreClaims implements MessageClaims {
     private readonly instance: string,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    renewalMs = renewEveryMs,
   ) {
-    this.renewal = setInterval(() => void this.renew(), renewEveryMs);
+    this.renewal = setInterval(() => void this.renew(), renewalMs);
     this.renewal.unref();
   }
 
@@ -68,11 +69,7 @@ export class StoreClaims implements MessageClaims {
       if (claim && claim.by !== this.instance && claim.until > now) continue; // another's
       const held = this.held.get(m.id);
       // Read again after a rewind: still ours (renewed meanwhile).
-      picked.push(
-        held
-          ? Promise.resolve(held.message)
-          : this.write(project, m, { by: this.instance, until: now + claimMs }),
-      );
+      picked.push(held ? Promise.resolve(held.message) : this.claim(project, m, now + claimMs));
     }
     const taken = (await Promise.all(picked)).filter((m) => m !== undefined);
     return { taken, considered };
@@ -94,14 +91,26 @@ export class StoreClaims implements MessageClaims {
     clearInterval(this.renewal);
   }
 
+  /** Extends the claims held here; one given back or settled meanwhile is let go again. */
   private async renew(): Promise<void> {
     const until = this.clock.now() + claimMs;
-    for (const [id, { project, message }] of [...this.held])
-      if (this.held.get(id)?.message === message)
-        await this.write(project, message, { by: this.instance, until });
+    for (const [id, { project, message }] of [...this.held]) {
+      if (this.held.get(id)?.message !== message) continue;
+      const written = await this.write(project, message, { by: this.instance, until });
+      if (this.held.get(id)?.message !== message) {
+        if (written) void this.write(project, written, undefined); // given back while it was renewed
+      } else if (written) this.held.set(id, { project, message: written });
+      else this.held.delete(id); // taken over or gone
+    }
   }
 
-  /** Writes the claim under the message's version; undefined if another changed or deleted it meanwhile. */
+  private async claim(project: string, message: QueuedMessage, until: number) {
+    const written = await this.write(project, message, { by: this.instance, until });
+    if (written) this.held.set(message.id, { project, message: written });
+    return written;
+  }
+
+  /** Writes the claim (or none) under the message's version; undefined if another changed or deleted it meanwhile. */
   private async write(
     project: string,
     message: QueuedMessage,
@@ -109,11 +118,8 @@ export class StoreClaims implements MessageClaims {
   ): Promise<QueuedMessage | undefined> {
     const { claim: _old, ...data } = message.data;
     try {
-      const written = await this.store.replace(project, message, claim ? { ...data, claim } : data);
-      if (claim) this.held.set(message.id, { project, message: written });
-      return written;
+      return await this.store.replace(project, message, claim ? { ...data, claim } : data);
     } catch (error) {
-      this.held.delete(message.id);
       if (!(error instanceof VersionConflictError || error instanceof DocumentNotFoundError))
         this.logger.warn({ err: error, id: message.id }, 'amqp: message claim not written');
       return undefined;

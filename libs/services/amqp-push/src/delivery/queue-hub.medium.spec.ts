@@ -180,8 +180,8 @@ describe('QueueHub across instances (claims in the shared store)', () => {
   let now = Date.now();
   const clock = { now: () => now };
   const instances: StoreClaims[] = [];
-  const instance = (name: string) => {
-    const claims = new StoreClaims(store, name, clock, silentLogger);
+  const instance = (name: string, renewalMs?: number) => {
+    const claims = new StoreClaims(store, name, clock, silentLogger, renewalMs);
     instances.push(claims);
     return new QueueHub(store, silentLogger, claims);
   };
@@ -236,6 +236,20 @@ describe('QueueHub across instances (claims in the shared store)', () => {
     h2.poll();
     await until(() => d.got.length === 2);
     expect(bodies(d)).toEqual(['x3-0', 'x3-1']);
+  });
+
+  it('keeps the claims of messages held unsettled past their first expiry, by renewing them', async () => {
+    const [h1, h2] = [instance('i5', 20), instance('i6')];
+    await put('x4', 2);
+    const a = open(h1, 'x4', 2);
+    await until(() => a.got.length === 2);
+    const b = open(h2, 'x4', 10);
+    now += claimMs - 1_000;
+    await new Promise((r) => setTimeout(r, 100)); // renewed meanwhile: until now + claimMs
+    now += 30_000; // past the first expiry, within the renewed one
+    h2.poll();
+    await new Promise((r) => setTimeout(r, 50)); // bounded: proves an absence
+    expect(b.got).toHaveLength(0);
   });
 });
 
