@@ -198,11 +198,14 @@ describe('AMQP login and links', () => {
     const refused = links.filter((l) => l.error !== undefined); // the 11th link of the connection
     expect(refused).toHaveLength(1);
     expect(JSON.stringify(refused[0]!.error)).toContain('amqp:resource-limit-exceeded');
-    const more = Array.from({ length: 31 }, () => app('DefaultQueue'));
-    await Promise.all(more.map((a) => a.attached()));
-    expect(await app('DefaultQueue').failure()).toMatch(/amqp:resource-limit-exceeded/);
-    apps.splice(0).forEach((a) => a.close());
-    await new Promise((r) => setTimeout(r, 300));
+    try {
+      const more = Array.from({ length: 31 }, () => app('DefaultQueue'));
+      await Promise.all(more.map((a) => a.attached()));
+      expect(await app('DefaultQueue').failure()).toMatch(/amqp:resource-limit-exceeded/);
+    } finally {
+      apps.splice(0).forEach((a) => a.close()); // the next tests need the project's connections free
+      await new Promise((r) => setTimeout(r, 300));
+    }
   });
 
   it('closes a connection that attaches no receiver link within 15 s', async () => {

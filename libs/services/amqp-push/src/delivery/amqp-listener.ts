@@ -35,6 +35,8 @@ export class AmqpListener {
   private readonly container = create_container({ id: 'nidus-amqp-push' });
   private readonly servers: Server[] = [];
   private readonly connections = new Map<Connection, ConnectionState>();
+  /** Why a connection was closed at its open. */
+  private readonly refusals = new WeakMap<Connection, { condition: string; description: string }>();
   /** Access key → project, remembered from a successful SASL exchange for the connection that made it. */
   private readonly logins = new Map<string, string>();
   private readonly outlets = new WeakMap<Sender, Outlet>();
@@ -144,17 +146,20 @@ export class AmqpListener {
       ?.username;
     const project = username && this.logins.get(parseAmqpLogin(username)?.accessKey ?? '');
     if (!project)
-      return connection.close({
+      return this.refuse(connection, {
         condition: 'amqp:unauthorized-access',
         description: 'SASL PLAIN login required',
       });
     const vhost = (connection as unknown as { remote: { open?: { hostname?: string } } }).remote.open
       ?.hostname;
     if (vhost !== undefined && vhost !== 'default')
-      return connection.close({ condition: 'amqp:not-found', description: `vhost ${vhost}: only "default"` });
+      return this.refuse(connection, {
+        condition: 'amqp:not-found',
+        description: `vhost ${vhost}: only "default"`,
+      });
     const open = [...this.connections.values()].filter((c) => c.project === project).length;
     if (open >= amqpLimits.connectionsPerProject)
-      return connection.close({
+      return this.refuse(connection, {
         condition: 'amqp:resource-limit-exceeded',
         description: `at most ${amqpLimits.connectionsPerProject} connections a project`,
       });
@@ -170,6 +175,15 @@ export class AmqpListener {
     this.connections.set(connection, state);
   }
 
+  /**
+   * Closes a connection at its open. A client may send its attaches in the same write as its open: they are answered
+   * with the same error, so the client hears why whichever close it reads first.
+   */
+  private refuse(connection: Connection, error: { condition: string; description: string }): void {
+    this.refusals.set(connection, error);
+    connection.close(error);
+  }
+
   private async attached(ctx: EventContext): Promise<void> {
     const sender = ctx.sender!;
     const state = this.connections.get(ctx.connection);
@@ -177,7 +191,13 @@ export class AmqpListener {
       .attach?.source?.address;
     // The attach answer leaves before the lookup ends: it names the queue, and a detach with the error follows.
     if (queue) sender.set_source({ address: queue });
-    if (!state) return sender.close({ condition: 'amqp:unauthorized-access', description: 'not logged in' });
+    if (!state)
+      return sender.close(
+        this.refusals.get(ctx.connection) ?? {
+          condition: 'amqp:unauthorized-access',
+          description: 'not logged in',
+        },
+      );
     if (state.outlets.size + state.attaching >= amqpLimits.receiversPerConnection)
       return sender.close({
         condition: 'amqp:resource-limit-exceeded',
