@@ -80,6 +80,14 @@ describe('loadConfig', () => {
     expect(problemsOf({ NIDUS_ADMIN_AK: 'ADMINAK0001' })).toEqual([
       'NIDUS_ADMIN_AK, NIDUS_ADMIN_SK: set both or neither',
     ]);
+    expect(problemsOf({ PUSH_TLS_CERT_FILE: 'client.pem' })).toEqual([
+      'PUSH_TLS_CERT_FILE, PUSH_TLS_KEY_FILE: set both or neither',
+    ]);
+    const push = loadConfig({ PUSH_TLS_CERT_FILE: 'c.pem', PUSH_TLS_KEY_FILE: 'k.pem' }, options).push;
+    expect(push).toEqual({
+      tlsCertFile: expect.stringMatching(/\/c\.pem$/),
+      tlsKeyFile: expect.stringMatching(/\/k\.pem$/),
+    });
     expect(
       problemsOf({ NIDUS_SECRET_KEY: 'short', DEVICE_REGISTRY_URL: 'ftp://x' }).map((p) => p.split(':')[0]),
     ).toEqual(expect.arrayContaining(['NIDUS_SECRET_KEY', 'DEVICE_REGISTRY_URL']));

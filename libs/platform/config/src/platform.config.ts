@@ -42,6 +42,11 @@ export interface PlatformConfig {
   readonly apiMaxClockSkewS: number;
   readonly mqtt: MqttConfig;
   readonly amqp: AmqpConfig;
+  /**
+   * PEM files of the client certificate HTTPS pushes present to an application server that asks for one (spec 03 §6.5,
+   * "platform authentication"); unset: the development certificate in `<dataDir>/tls`.
+   */
+  readonly push: { readonly tlsCertFile?: string; readonly tlsKeyFile?: string };
 }
 
 /** The AMQP 1.0 endpoint for applications (spec 03 §6.7). Ports 0 turn a listener off. */
@@ -168,6 +173,8 @@ const envSchema = z.object({
   AMQPS_PORT: port.default(5671),
   AMQP_TLS_CERT_FILE: z.string().min(1).optional(),
   AMQP_TLS_KEY_FILE: z.string().min(1).optional(),
+  PUSH_TLS_CERT_FILE: z.string().min(1).optional(),
+  PUSH_TLS_KEY_FILE: z.string().min(1).optional(),
 });
 
 /** `<SERVICE>_HTTP_PORT`, e.g. `API_HTTP_PORT`, `DEVICE_REGISTRY_HTTP_PORT` (STYLE names). */
@@ -286,6 +293,10 @@ export function loadConfig(env: Env, options: LoadOptions): PlatformConfig {
       ...(e.AMQP_TLS_CERT_FILE ? { tlsCertFile: resolve(e.AMQP_TLS_CERT_FILE) } : {}),
       ...(e.AMQP_TLS_KEY_FILE ? { tlsKeyFile: resolve(e.AMQP_TLS_KEY_FILE) } : {}),
     },
+    push: {
+      ...(e.PUSH_TLS_CERT_FILE ? { tlsCertFile: resolve(e.PUSH_TLS_CERT_FILE) } : {}),
+      ...(e.PUSH_TLS_KEY_FILE ? { tlsKeyFile: resolve(e.PUSH_TLS_KEY_FILE) } : {}),
+    },
   };
 }
 
@@ -311,6 +322,8 @@ function checkDependentKeys(e: z.infer<typeof envSchema>, problems: string[]): v
     problems.push('MQTT_TLS_CERT_FILE, MQTT_TLS_KEY_FILE: set both or neither');
   if ((e.AMQP_TLS_CERT_FILE === undefined) !== (e.AMQP_TLS_KEY_FILE === undefined))
     problems.push('AMQP_TLS_CERT_FILE, AMQP_TLS_KEY_FILE: set both or neither');
+  if ((e.PUSH_TLS_CERT_FILE === undefined) !== (e.PUSH_TLS_KEY_FILE === undefined))
+    problems.push('PUSH_TLS_CERT_FILE, PUSH_TLS_KEY_FILE: set both or neither');
   if (e.MQTT_KEEPALIVE_MIN_S > e.MQTT_KEEPALIVE_MAX_S)
     problems.push('MQTT_KEEPALIVE_MIN_S: above MQTT_KEEPALIVE_MAX_S');
   if ((e.NIDUS_ADMIN_AK === undefined) !== (e.NIDUS_ADMIN_SK === undefined))

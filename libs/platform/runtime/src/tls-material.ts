@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
 
-/** What a TLS listener (MQTTS, AMQPS) serves. */
+/** What a TLS listener (MQTTS, AMQPS) serves, and what HTTPS pushes present as the platform's client certificate. */
 export interface TlsMaterial {
   readonly cert: string;
   readonly key: string;
@@ -68,7 +68,8 @@ export function makeDevelopmentCertificates(): { ca: string; cert: string; key: 
   server.setExtensions([
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', serverAuth: true },
+    // Also a client certificate: HTTPS pushes present it to application servers that authenticate the platform.
+    { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
     {
       name: 'subjectAltName',
       altNames: [

@@ -179,7 +179,7 @@ describe('HttpPush', () => {
       metrics,
       silentLogger,
       new DeadLetters(letters, new RecordIdGenerator(clock), clock, silentLogger),
-      3,
+      { maxWaiting: 3 },
     );
     const before = (await outcomes())['overflow'] ?? 0;
     small.push(target('o1', '/held'), 'd1', { n: 0 }); // in flight: not waiting
@@ -202,7 +202,7 @@ describe('HttpPush', () => {
       metrics,
       silentLogger,
       new DeadLetters(letters, new RecordIdGenerator(clock), clock, silentLogger),
-      1,
+      { maxWaiting: 1 },
     );
     seen.length = 0;
     one.push(target('o2', '/held'), 'd1', { n: 0 });
@@ -255,6 +255,31 @@ describe('HttpPush', () => {
       ['localhost', '{"sni":true}'],
       [false, '{"nameOnly":true}'],
     ]);
+  });
+
+  it('presents the platform client certificate to a server that asks for one (mutual TLS)', async () => {
+    const platform = makeDevelopmentCertificates(); // the platform's development CA and certificate
+    const mutual = createHttpsServer(
+      { cert: pki.cert, key: pki.key, ca: platform.ca, requestCert: true, rejectUnauthorized: true },
+      (req, res) => {
+        peers.push(String((req.socket as TLSSocket).getPeerCertificate().subject.CN));
+        res.end();
+      },
+    );
+    await new Promise<void>((r) => mutual.listen(0, '127.0.0.1', r));
+    const url = `https://127.0.0.1:${(mutual.address() as AddressInfo).port}/m`;
+    const peers: string[] = [];
+    const deadLetters = new DeadLetters(letters, new RecordIdGenerator(clock), clock, silentLogger);
+    const withCert = new HttpPush(clock, metrics, silentLogger, deadLetters, {
+      clientTls: { cert: platform.cert, key: platform.key },
+    });
+    const trust = { certId: 'c1', pem: pki.ca };
+    withCert.push(target('m1', '/m', { url, trust }), 'd1', { mutual: true });
+    push.push(target('m2', '/m', { url, trust }), 'd1', { anonymous: true }); // no client certificate
+    await Promise.all([withCert.close(), push.drain()]);
+    await new Promise<void>((r) => mutual.close(() => r()));
+    expect(peers).toEqual(['localhost']); // the subject CN of the platform's certificate
+    expect((await lettersOf('m2', 1))[0]!.reason).toMatch(/certificate required|socket hang up|ECONNRESET/);
   });
 
   it('signs a push with the action token: a timestamp and an HMAC-SHA256 of it and the body', async () => {

@@ -105,10 +105,9 @@ export class HttpPush {
   private readonly waiting = new Map<string, OldestFirst<PendingPush>>();
   private readonly hosts = new Map<string, HostState>();
   // node:http rather than fetch: fetch cost about 1 ms of CPU a push (undici, web streams, abort signals) in bench:e2e.
-  private readonly agents = {
-    http: new HttpAgent({ keepAlive: true, maxSockets: maxSocketsPerHost }),
-    https: new HttpsAgent({ keepAlive: true, maxSockets: maxSocketsPerHost }),
-  };
+  private readonly agents: { readonly http: HttpAgent; readonly https: HttpsAgent };
+  private readonly maxWaiting: number;
+  private readonly clientTls: { readonly cert?: string; readonly key?: string };
   /** HTTPS agents that check servers another way than the default (a CA, a name), by that way. */
   private readonly checking = new Map<string, HttpsAgent>();
 
@@ -117,9 +116,20 @@ export class HttpPush {
     private readonly metrics: ForwardingMetrics,
     private readonly logger: Logger,
     private readonly deadLetters: DeadLetters,
-    /** Pushes of one action not yet started, beyond which the oldest is dropped. */
-    private readonly maxWaiting = maxWaitingPerAction,
-  ) {}
+    options: {
+      /** Pushes of one action not yet started, beyond which the oldest is dropped; default 10 000. */
+      maxWaiting?: number;
+      /** The platform's client certificate, for application servers that authenticate it (spec 03 §6.5). */
+      clientTls?: { readonly cert: string; readonly key: string };
+    } = {},
+  ) {
+    this.maxWaiting = options.maxWaiting ?? maxWaitingPerAction;
+    this.clientTls = options.clientTls ?? {};
+    this.agents = {
+      http: new HttpAgent({ keepAlive: true, maxSockets: maxSocketsPerHost }),
+      https: new HttpsAgent({ keepAlive: true, maxSockets: maxSocketsPerHost, ...this.clientTls }),
+    };
+  }
 
   /**
    * Queues one push on its lane; returns at once (the bus position does not wait for the application). An action
@@ -287,6 +297,7 @@ export class HttpPush {
       agent = new HttpsAgent({
         keepAlive: true,
         maxSockets: maxSocketsPerHost,
+        ...this.clientTls,
         ...(trust ? { ca: trust.pem } : {}),
         ...(serverName !== undefined
           ? {

@@ -14,7 +14,7 @@ import {
 } from '@nidus/contracts';
 import type { Subscription } from '@nidus/messaging-core';
 import { type ForwardingMetrics, forwardingMetrics } from '@nidus/platform-observability';
-import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
+import { SERVICE_RUNTIME, type ServiceRuntime, tlsMaterial } from '@nidus/platform-runtime';
 import { RULE_PARTS, type RuleParts } from '../rule-engine.parts';
 import { HttpPush } from './http-push';
 
@@ -42,7 +42,11 @@ export class PushEventsConsumer implements OnApplicationBootstrap, BeforeApplica
     @Inject(RULE_PARTS) private readonly parts: RuleParts,
   ) {
     this.metrics = forwardingMetrics(runtime.metrics);
-    this.http = new HttpPush(runtime.clock, this.metrics, runtime.logger, parts.deadLetters);
+    const { push, dataDir } = runtime.config;
+    const { cert, key } = tlsMaterial({ certFile: push.tlsCertFile, keyFile: push.tlsKeyFile, dataDir });
+    this.http = new HttpPush(runtime.clock, this.metrics, runtime.logger, parts.deadLetters, {
+      clientTls: { cert, key },
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
