@@ -51,6 +51,16 @@ const target = (actionId: string, path: string, extra: Partial<HttpTarget> = {})
   ...extra,
 });
 
+/** An HttpPush of its own over the same store and metrics. */
+const pushWith = (options: ConstructorParameters<typeof HttpPush>[4]) =>
+  new HttpPush(
+    clock,
+    metrics,
+    silentLogger,
+    new DeadLetters(letters, new RecordIdGenerator(clock), clock, silentLogger),
+    options,
+  );
+
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'nidus-http-push-'));
   infra = await openInfrastructure(
@@ -174,13 +184,7 @@ describe('HttpPush', () => {
   it('drops the oldest waiting push of an action beyond its limit, as a dead letter, and keeps the rest in order', async () => {
     now += 10 * 60_000;
     seen.length = 0;
-    const small = new HttpPush(
-      clock,
-      metrics,
-      silentLogger,
-      new DeadLetters(letters, new RecordIdGenerator(clock), clock, silentLogger),
-      { maxWaiting: 3 },
-    );
+    const small = pushWith({ maxWaiting: 3 });
     const before = (await outcomes())['overflow'] ?? 0;
     small.push(target('o1', '/held'), 'd1', { n: 0 }); // in flight: not waiting
     for (let n = 1; n <= 3; n++) small.push(target('o1', '/held'), 'd1', { n });
@@ -197,13 +201,7 @@ describe('HttpPush', () => {
     expect(seen).toEqual([{ n: 0 }, { n: 4 }, { n: 3 }, { n: 5 }, { n: 6 }]);
     expect((await outcomes())['overflow']).toBe(before + 2);
     // A dropped push whose lane reaches it after every other waiting push of the action started.
-    const one = new HttpPush(
-      clock,
-      metrics,
-      silentLogger,
-      new DeadLetters(letters, new RecordIdGenerator(clock), clock, silentLogger),
-      { maxWaiting: 1 },
-    );
+    const one = pushWith({ maxWaiting: 1 });
     seen.length = 0;
     one.push(target('o2', '/held'), 'd1', { n: 0 });
     one.push(target('o2', '/held'), 'd1', { n: 1 }); // waiting
@@ -269,10 +267,7 @@ describe('HttpPush', () => {
     await new Promise<void>((r) => mutual.listen(0, '127.0.0.1', r));
     const url = `https://127.0.0.1:${(mutual.address() as AddressInfo).port}/m`;
     const peers: string[] = [];
-    const deadLetters = new DeadLetters(letters, new RecordIdGenerator(clock), clock, silentLogger);
-    const withCert = new HttpPush(clock, metrics, silentLogger, deadLetters, {
-      clientTls: { cert: platform.cert, key: platform.key },
-    });
+    const withCert = pushWith({ clientTls: { cert: platform.cert, key: platform.key } });
     const trust = { certId: 'c1', pem: pki.ca };
     withCert.push(target('m1', '/m', { url, trust }), 'd1', { mutual: true });
     push.push(target('m2', '/m', { url, trust }), 'd1', { anonymous: true }); // no client certificate
