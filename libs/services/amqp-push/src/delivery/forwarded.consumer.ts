@@ -72,7 +72,7 @@ export class ForwardedConsumer implements OnApplicationBootstrap, BeforeApplicat
    */
   private async store(events: readonly EventEnvelope<AmqpForwarded>[]): Promise<void> {
     const appends: Promise<unknown>[] = [];
-    const queues = new Set<string>();
+    const touched = new Map<string, { project: string; queue: string }>();
     for (const event of events) {
       const { queue_name: queue, body, request_id, resource, event: name, device_id, app_id } = event.data;
       if (!(await this.queues.byName(event.tenant, queue))) {
@@ -96,13 +96,10 @@ export class ForwardedConsumer implements OnApplicationBootstrap, BeforeApplicat
           if (!(error instanceof DuplicateKeyError)) throw error;
         }),
       );
-      queues.add(`${event.tenant}\u0000${queue}`);
+      touched.set(`${event.tenant}\u0000${queue}`, { project: event.tenant, queue });
     }
     await Promise.all(appends);
-    for (const key of queues) {
-      const [project, queue] = key.split('\u0000') as [string, string];
-      this.parts.hub.appended(project, queue);
-    }
+    for (const { project, queue } of touched.values()) this.parts.hub.appended(project, queue);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
