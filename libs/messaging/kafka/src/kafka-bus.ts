@@ -96,10 +96,29 @@ export class KafkaEventBus implements EventBus {
     const dlq = deadLetterTopicName(options.group);
     await this.ensureTopic(options.topic.name);
     await this.ensureTopic(dlq);
-    const member = await this.join(options as SubscriptionOptions<unknown>, dlq);
+    const generic = options as SubscriptionOptions<unknown>;
+    let closed = false;
+    let member: KafkaMember;
+    // kafkajs gives up on a consumer whose error it deems fatal (e.g. no group coordinator for the length of its
+    // retries while the broker restarts): it disconnects and never starts again. The subscription does, with a new one.
+    const lost = (error: unknown) => {
+      if (closed || this.closed) return;
+      this.logger.error({ group: options.group, err: error }, 'kafka: consumer stopped, joining again');
+      this.members.delete(member);
+      void member
+        .stop()
+        .then(() => this.rejoin(generic, dlq, lost, () => closed))
+        .then((next) => {
+          if (!next) return;
+          member = next;
+          this.members.add(member);
+        });
+    };
+    member = await this.join(generic, dlq, lost);
     this.members.add(member);
     return {
       close: async () => {
+        closed = true;
         this.members.delete(member);
         await member.stop();
       },
@@ -110,9 +129,13 @@ export class KafkaEventBus implements EventBus {
    * Starts a group member, again with a fresh consumer while the broker answers with a retriable error — a new
    * cluster answers "coordinator is loading" while it creates __consumer_offsets.
    */
-  private async join(options: SubscriptionOptions<unknown>, dlq: string): Promise<KafkaMember> {
+  private async join(
+    options: SubscriptionOptions<unknown>,
+    dlq: string,
+    lost: (error: unknown) => void,
+  ): Promise<KafkaMember> {
     for (let attempt = 1; ; attempt++) {
-      const member = new KafkaMember(this.kafka, this.options, options, dlq, this.batcher);
+      const member = new KafkaMember(this.kafka, this.options, options, dlq, this.batcher, lost);
       try {
         await member.start();
         return member;
@@ -126,6 +149,26 @@ export class KafkaEventBus implements EventBus {
         await sleep(Math.min(250 * 2 ** attempt, 5_000));
       }
     }
+  }
+
+  /** Joins again after a member was lost, for as long as it takes; undefined once the subscription or bus closed. */
+  private async rejoin(
+    options: SubscriptionOptions<unknown>,
+    dlq: string,
+    lost: (error: unknown) => void,
+    closed: () => boolean,
+  ): Promise<KafkaMember | undefined> {
+    while (!closed() && !this.closed) {
+      try {
+        const member = await this.join(options, dlq, lost);
+        if (!closed() && !this.closed) return member;
+        await member.stop();
+      } catch (error) {
+        this.logger.warn({ group: options.group, err: error }, 'kafka: joining again failed, retrying');
+        await sleep(5_000);
+      }
+    }
+    return undefined;
   }
 
   async health(): Promise<HealthStatus> {
@@ -202,6 +245,7 @@ class KafkaMember {
     private readonly options: SubscriptionOptions<unknown>,
     private readonly dlq: string,
     private readonly batcher: ProduceBatcher,
+    private readonly lost: (error: unknown) => void,
   ) {
     this.consumer = kafka.consumer({
       groupId: kafkaGroupId(options.group, options.topic.name),
@@ -222,6 +266,12 @@ class KafkaMember {
     joined.catch(() => undefined); // a crash after start() gave up is the caller's retry, not an unhandled rejection
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [this.options.topic.name], fromBeginning: true });
+    // After it joined: a crash kafkajs does not restart from is the subscription's to recover from.
+    void joined.then(() =>
+      this.consumer.on(this.consumer.events.CRASH, (e) => {
+        if (!e.payload.restart && !this.stopping) this.lost(e.payload.error);
+      }),
+    );
     await this.consumer.run({
       autoCommit: true,
       eachBatchAutoResolve: false,
