@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Collection } from 'mongoose';
 import { DocumentStoreError } from '@nidus/persistence-core';
+import { retryWhileBusy } from './busy-retry';
 
 export interface WriteLock {
   _id: string;
@@ -32,7 +33,7 @@ export class DocumentLocks {
     try {
       return await work();
     } finally {
-      await this.locks.deleteOne({ _id: id, token });
+      await retryWhileBusy(() => this.locks.deleteOne({ _id: id, token }));
     }
   }
 
@@ -40,7 +41,7 @@ export class DocumentLocks {
     const deadline = Date.now() + waitMs;
     for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
       try {
-        await this.locks.insertOne({ _id: id, token, expiresAt: Date.now() + leaseMs });
+        await retryWhileBusy(() => this.locks.insertOne({ _id: id, token, expiresAt: Date.now() + leaseMs }));
         return;
       } catch (error) {
         if ((error as { code?: unknown }).code !== 11000) throw error;

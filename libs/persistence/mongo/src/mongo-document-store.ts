@@ -1,4 +1,5 @@
 import mongoose, { type Connection, type Model, Schema } from 'mongoose';
+import { retryWhileBusy } from './busy-retry';
 import { DocumentLocks, type WriteLock } from './document-locks';
 import {
   type CollectionSpec,
@@ -193,14 +194,11 @@ class MongoCollection<T> implements DocumentCollection<T> {
   async delete(tenant: string, id: string, expectedVersion?: number): Promise<boolean> {
     checkKey(tenant, id);
     const _id = `${tenant}:${id}`;
-    if (expectedVersion === undefined) return (await this.model.deleteOne({ _id }).exec()).deletedCount > 0;
+    const remove = async () =>
+      (await retryWhileBusy(() => this.model.deleteOne({ _id }).exec())).deletedCount > 0;
+    if (expectedVersion === undefined) return remove();
     try {
-      return await this.atVersion(
-        tenant,
-        id,
-        expectedVersion,
-        async () => (await this.model.deleteOne({ _id }).exec()).deletedCount > 0,
-      );
+      return await this.atVersion(tenant, id, expectedVersion, remove);
     } catch (error) {
       if (error instanceof DocumentNotFoundError) return false;
       throw error;
@@ -264,7 +262,7 @@ class MongoCollection<T> implements DocumentCollection<T> {
 
   private async write<R>(run: () => Promise<R>, id: string): Promise<R> {
     try {
-      return await run();
+      return await retryWhileBusy(run);
     } catch (error) {
       if (isDuplicateKey(error)) {
         const message = error instanceof Error ? error.message : '';
