@@ -211,6 +211,38 @@ describe('QueueHub across instances (claims in the shared store)', () => {
     expect(new Set(all).size).toBe(40);
   });
 
+  it('lets a read that is under way finish, however often the poll comes meanwhile', async () => {
+    // Found by `npm run test:faults` on FerretDB: each poll threw the read under way away for one from the head.
+    const slow = new StoreClaims(store, 'i-slow', clock, silentLogger);
+    instances.push(slow);
+    const take = slow.take.bind(slow);
+    slow.take = async (...a) => {
+      await new Promise((r) => setTimeout(r, 30));
+      return take(...a);
+    };
+    const h = new QueueHub(store, silentLogger, slow);
+    const o = open(h, 'x-slow', 100);
+    await put('x-slow', 3);
+    h.appended('p1', 'x-slow');
+    await until(() => o.got.length === 3);
+    const next = jest.spyOn(store, 'next');
+    await put('x-slow', 3);
+    h.appended('p1', 'x-slow');
+    const poller = setInterval(() => h.poll(), 5);
+    let reads: (string | undefined)[];
+    try {
+      await until(() => o.got.length === 6);
+    } finally {
+      clearInterval(poller);
+      reads = next.mock.calls.map((c) => c[2]);
+      next.mockRestore();
+    }
+    expect(bodies(o)).toEqual(['x-slow-0', 'x-slow-1', 'x-slow-2', 'x-slow-0', 'x-slow-1', 'x-slow-2']);
+    // From where the first read ended, never again from the head.
+    expect(reads[0]).toBe(o.got[2]!.id);
+    expect(reads.filter((after) => after === undefined)).toEqual([]);
+  });
+
   it("takes over a dead instance's messages once its claims run out, and given-back ones at once", async () => {
     const [h1, h2] = [instance('i3'), instance('i4')];
     await put('x2', 6);

@@ -30,6 +30,8 @@ interface QueueState {
   /** The store may hold more after the cursor. */
   more: boolean;
   reading: boolean;
+  /** Counts `appended` calls: a read that saw it change knows its answer may already be short of the store. */
+  appends: number;
   /** Round-robin position among the outlets (competing consumers). */
   turn: number;
 }
@@ -72,6 +74,7 @@ export class QueueHub {
         unsettled: new Map(),
         more: true,
         reading: false,
+        appends: 0,
         turn: 0,
       };
       this.queues.set(key, state);
@@ -137,13 +140,19 @@ export class QueueHub {
     const state = this.queues.get(keyOf(project, queue));
     if (!state) return;
     state.more = true;
+    state.appends++;
     this.pump(state);
   }
 
-  /** Every queue with a receiver waiting for more reads the store again from its head (other instances' appends). */
+  /**
+   * Every queue with a receiver waiting for more reads the store again from its head (other instances' appends); not
+   * one whose read is under way: that read would be thrown away and begun again from the head, over and over on a slow
+   * store.
+   */
   poll(): void {
     for (const state of this.queues.values())
-      if (state.ready.length === 0 && state.outlets.some((o) => this.canTake(o))) this.rewind(state);
+      if (!state.reading && state.ready.length === 0 && state.outlets.some((o) => this.canTake(o)))
+        this.rewind(state);
   }
 
   queueDeleted(project: string, queue: string): void {
@@ -208,6 +217,7 @@ export class QueueHub {
     try {
       while (state.more && state.ready.length === 0) {
         const cursor = state.cursor;
+        const appends = state.appends;
         const found = await this.messages.next(state.project, state.queue, cursor, readBatch);
         if (state.cursor !== cursor) continue; // rewound meanwhile: read from the new position
         const candidates = found.filter((m) => !state.unsettled.has(m.id) && !this.removing.has(m.id));
@@ -215,7 +225,7 @@ export class QueueHub {
         const { taken, considered } = await this.claims.take(state.project, candidates, room);
         if (state.cursor !== cursor) continue; // the claims stay ours: taken again from the new position
         const all = considered === candidates.length;
-        state.more = all ? found.length === readBatch : true;
+        state.more = all ? found.length === readBatch || state.appends !== appends : true;
         const last = all ? found.at(-1) : candidates[considered - 1];
         if (last) state.cursor = last.id;
         state.ready = taken;
