@@ -5,6 +5,7 @@
 #   3. format, lint, typecheck, unit tier  (prettier; nx run-many: *.spec.ts)
 #   4. medium tier                 (*.medium.spec.ts against the real servers, one project at a time)
 #   5. end-to-end tier             (test/**: built apps as processes, driven with curl)
+#   6. fault suite subset          (tools/load.sh faults scenarios=quick: simulated devices, kill -9 under load)
 # The infrastructure keeps running afterwards, so the next run starts at once: `npm run infra down` stops it.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -28,6 +29,7 @@ step "format" npx prettier --check .
 step "lint, typecheck and unit tier" npx nx run-many -t lint typecheck test --output-style=static
 step "medium tier (real Kafka, FerretDB, Redis)" npx nx run-many -t test-medium --parallel=1 --output-style=static
 step "end-to-end tier" npx nx run e2e:e2e --output-style=static
+step "fault suite subset" bash tools/load.sh faults scenarios=quick
 node tools/test-summary.mjs "$results" || status=1
 [ ${#failed[@]} -eq 0 ] || echo "[nidus] failed steps: ${failed[*]}" >&2
 exit $status

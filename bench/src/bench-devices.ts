@@ -5,14 +5,22 @@ import { type Target, call } from './nidus-target';
 
 const secret = 'benchSecret0123456789';
 
-/** Registers `count` devices of a product whose model accepts the meter report; returns their IoTDA MQTT logins. */
-export async function register(t: Target, count: number, from = 0): Promise<DeviceLogin[]> {
+/**
+ * Registers `count` devices of a product with the model `services` (by default one that accepts the meter report);
+ * returns their IoTDA MQTT logins.
+ */
+export async function register(
+  t: Target,
+  count: number,
+  from = 0,
+  services: readonly object[] = meterServices,
+): Promise<DeviceLogin[]> {
   const product = await call(t, 'POST', '/products', {
     name: `Bench${Date.now()}${from}`,
     device_type: 'Meter',
     protocol_type: 'MQTT',
     data_format: 'json',
-    service_capabilities: meterServices,
+    service_capabilities: services,
   });
   if (product.status !== 201) throw new Error(`product: ${product.status} ${product.body}`);
   const productId = (JSON.parse(product.body) as { product_id: string }).product_id;

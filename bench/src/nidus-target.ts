@@ -53,6 +53,11 @@ export function call(
   });
 }
 
+/** Every app this process started and that still runs: none outlives a bench that fails or is interrupted. */
+const children = new Set<ChildProcess>();
+process.once('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 /** Starts a built app; `taskset` pins it to CPUs (e.g. '0') when given. Resolves once its banner is printed. */
 export function startApp(app: string, env: Record<string, string>, cpus?: string): Promise<ChildProcess> {
   const main = join(root, `dist/apps/${app}/apps/${app}/src/main.js`);
@@ -81,6 +86,8 @@ export function startApp(app: string, env: Record<string, string>, cpus?: string
       'pipe',
     ],
   });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   let stderr = '';
   return new Promise((resolveUp, reject) => {
     child.stderr!.on('data', (d: Buffer) => {
@@ -93,17 +100,69 @@ export function startApp(app: string, env: Record<string, string>, cpus?: string
 
 export const stopped = (child: ChildProcess) =>
   new Promise<void>((r) => {
+    if (child.exitCode !== null || child.signalCode !== null) return r();
     child.once('exit', () => r());
     child.kill('SIGTERM');
   });
+
+/** The apps of one deployment, by name, each restartable with the settings it was started with. */
+export class Deployment {
+  private readonly apps = new Map<
+    string,
+    { app: string; env: Record<string, string>; cpus?: string; child: ChildProcess }
+  >();
+
+  async start(name: string, app: string, env: Record<string, string>, cpus?: string): Promise<ChildProcess> {
+    const child = await startApp(app, env, cpus);
+    this.apps.set(name, { app, env, ...(cpus ? { cpus } : {}), child });
+    return child;
+  }
+
+  pid(name: string): number {
+    return this.running(name).child.pid!;
+  }
+
+  names(): string[] {
+    return [...this.apps.keys()];
+  }
+
+  /** Sends `signal` (SIGKILL: a crash) and resolves once the process is gone. */
+  kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const { child } = this.running(name);
+    return new Promise((r) => {
+      if (child.exitCode !== null || child.signalCode !== null) return r();
+      child.once('exit', () => r());
+      child.kill(signal);
+    });
+  }
+
+  /** Starts the app again with its settings (after `kill`, as a supervisor would). */
+  async restart(name: string): Promise<void> {
+    const { app, env, cpus } = this.running(name);
+    await this.start(name, app, env, cpus);
+  }
+
+  /** Stops every app, the last started first. */
+  async stop(): Promise<void> {
+    for (const { child } of [...this.apps.values()].reverse()) await stopped(child);
+  }
+
+  private running(name: string) {
+    const entry = this.apps.get(name);
+    if (!entry) throw new Error(`no app ${name} in this deployment`);
+    return entry;
+  }
+}
 
 export async function embedded(
   port: number,
   env: Record<string, string> = {},
   cpus?: string,
-): Promise<Target & { pid: number }> {
+): Promise<Target & { pid: number; deployment: Deployment }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'nidus-bench-api-'));
-  const child = await startApp(
+  const deployment = new Deployment();
+  const child = await deployment.start(
+    'platform',
     'platform',
     { NIDUS_DATA_DIR: dataDir, API_HTTP_PORT: String(port), ...env },
     cpus,
@@ -115,8 +174,9 @@ export async function embedded(
     accessKey: creds['access_key']!,
     secretKey: creds['secret_key']!,
     pid: child.pid!,
+    deployment,
     stop: async () => {
-      await stopped(child);
+      await deployment.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -128,8 +188,9 @@ export async function embedded(
  */
 export async function distributed(
   port: number,
-  more: { app: string; env: Record<string, string>; cpus?: string }[] = [],
-): Promise<Target & { pids: number[] }> {
+  more: { app: string; env: Record<string, string>; cpus?: string; name?: string }[] = [],
+  options: { metricsPorts?: [registry: number, api: number] } = {},
+): Promise<Target & { pids: number[]; deployment: Deployment }> {
   const hex = (n: number) => randomBytes(n).toString('hex');
   const admin = { project: hex(16), accessKey: `BENCH${hex(8).toUpperCase()}`, secretKey: hex(20) };
   const shared = {
@@ -143,36 +204,38 @@ export async function distributed(
     NIDUS_INTERNAL_TOKEN: hex(24),
     NIDUS_DATA_DIR: mkdtempSync(join(tmpdir(), 'nidus-bench-api-')),
   };
-  const registry = await startApp('device-registry', {
+  // Where each service answers; `more` starts shadow, rule-engine and amqp-push on these ports when it starts them.
+  const urls = {
+    DEVICE_REGISTRY_URL: `http://127.0.0.1:${port + 1}`,
+    SHADOW_URL: `http://127.0.0.1:${port + 2}`,
+    RULE_ENGINE_URL: `http://127.0.0.1:${port + 3}`,
+    AMQP_PUSH_URL: `http://127.0.0.1:${port + 4}`,
+  };
+  const deployment = new Deployment();
+  await deployment.start('device-registry', 'device-registry', {
     ...shared,
     DEVICE_REGISTRY_HTTP_PORT: String(port + 1),
+    ...(options.metricsPorts ? { METRICS_PORT: String(options.metricsPorts[0]) } : {}),
   });
-  const api = await startApp('api', {
+  await deployment.start('api', 'api', {
     ...shared,
     API_HTTP_PORT: String(port),
-    DEVICE_REGISTRY_URL: `http://127.0.0.1:${port + 1}`,
-    SHADOW_URL: `http://127.0.0.1:${port + 2}`, // when `more` starts a shadow on SHADOW_HTTP_PORT port + 2
+    ...urls,
     NIDUS_DEFAULT_PROJECT_ID: admin.project,
     NIDUS_ADMIN_AK: admin.accessKey,
     NIDUS_ADMIN_SK: admin.secretKey,
+    ...(options.metricsPorts ? { METRICS_PORT: String(options.metricsPorts[1]) } : {}),
   });
-  const others: ChildProcess[] = [];
-  for (const m of more)
-    others.push(
-      await startApp(
-        m.app,
-        { ...shared, DEVICE_REGISTRY_URL: `http://127.0.0.1:${port + 1}`, ...m.env },
-        m.cpus,
-      ),
-    );
+  const pids: number[] = [];
+  for (const m of more) {
+    const child = await deployment.start(m.name ?? m.app, m.app, { ...shared, ...urls, ...m.env }, m.cpus);
+    pids.push(child.pid!);
+  }
   return {
     base: `http://127.0.0.1:${port}`,
     ...admin,
-    pids: others.map((o) => o.pid!),
-    stop: async () => {
-      for (const o of others) await stopped(o);
-      await stopped(api);
-      await stopped(registry);
-    },
+    pids,
+    deployment,
+    stop: () => deployment.stop(),
   };
 }

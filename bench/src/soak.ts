@@ -1,0 +1,156 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { parseArgs } from './args';
+import { register } from './bench-devices';
+import { agent } from './nidus-target';
+import { type Rig, distributedRig, embeddedRig, scrape } from './rigs';
+import { rssMb } from './run-load';
+import { Application, simServices } from './sim/application';
+import { Fleet, sleep } from './sim/fleet';
+
+// `npm run soak -- --minutes N` (issue 7): steady load from simulated IoTDA devices (reports, messages, answered
+// commands) for N minutes against one shape; every 10 s a line with each process's RSS and event-loop lag (p99, from its
+// Prometheus endpoint), the Kafka consumer lag of the deployment's groups (distributed shape), PUBACK and device → AMQP
+// application latency. At the end: lost-after-ack and, per process, the RSS trend after the warm-up (a least-squares
+// line); it fails when something acknowledged was lost or a process's RSS grows.
+// Arguments (--name value or name=value): minutes=30 shape=distributed|embedded devices=500 rate=(40 distributed, 400
+// embedded) warmup=(a fifth of the run, at least 2 minutes).
+
+const args = parseArgs();
+const minutes = Number(args['minutes'] ?? 30);
+const shape = (args['shape'] ?? 'distributed') as Rig['shape'];
+const devices = Number(args['devices'] ?? 500);
+// The distributed shape's rate is FerretDB's (docs/reliability.md): it carries about 50 reports a second here.
+const rate = Number(args['rate'] ?? (shape === 'distributed' ? 40 : 400));
+const warmupMin = Number(args['warmup'] ?? Math.max(2, minutes / 5));
+const everyMs = 10_000;
+
+/** The p99 event-loop lag a process reports (prom-client's default metric), in ms; NaN when it does not answer. */
+const loopLagMs = (url: string) =>
+  scrape(url, 'nidus_nodejs_eventloop_lag_p99_seconds').then(
+    (s) => s * 1000,
+    () => Number.NaN,
+  );
+
+/** Events published and not yet consumed, over the consumer groups that have members now. */
+async function busLag(kafka: Kafka): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.describeGroups((await admin.listGroups()).groups.map((g) => g.groupId));
+    let lag = 0;
+    for (const g of groups.filter((x) => x.state === 'Stable')) {
+      const topic = g.groupId.slice(g.groupId.indexOf('.') + 1);
+      const [committed] = await admin.fetchOffsets({ groupId: g.groupId, topics: [topic] });
+      const ends = await admin.fetchTopicOffsets(topic);
+      for (const p of committed?.partitions ?? []) {
+        const end = Number(ends.find((e) => e.partition === p.partition)?.high ?? 0);
+        lag += Math.max(0, end - Math.max(0, Number(p.offset)));
+      }
+    }
+    return lag;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Least-squares slope of y over x. */
+function slope(points: readonly [x: number, y: number][]): number {
+  const n = points.length;
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  const sxy = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
+  const sxx = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  return sxx === 0 ? 0 : sxy / sxx;
+}
+
+const fmt = (n: number, digits = 0) => (Number.isNaN(n) ? '–' : n.toFixed(digits));
+
+async function main(): Promise<void> {
+  const rig = shape === 'distributed' ? await distributedRig() : await embeddedRig();
+  const kafka =
+    shape === 'distributed'
+      ? new Kafka({
+          brokers: [process.env['KAFKA_BROKERS'] ?? '127.0.0.1:29092'],
+          logLevel: logLevel.NOTHING,
+        })
+      : undefined;
+  const names = rig.deployment.names();
+  const rss = new Map<string, [number, number][]>(names.map((n) => [n, []]));
+  let failed = false;
+  try {
+    const logins = await register(rig.target, devices, 0, simServices);
+    const app = await Application.start(rig.target, rig.amqpPort, `soak${Date.now() % 1e6}`);
+    const fleet = new Fleet({ endpoints: rig.gateways, logins, rate, messageShare: 0.2, window: 16 });
+    await fleet.connect();
+    fleet.run();
+    app.command(
+      logins.map((l) => l.username!),
+      Math.max(1, rate / 20),
+    );
+    console.log(
+      `soak — ${shape}, ${devices} devices, ${rate} reports/s (20 % messages) and ${Math.max(1, rate / 20)} ` +
+        `commands/s, ${minutes} min, RSS trend after ${warmupMin} min`,
+    );
+    console.log(
+      `  columns: minute | RSS MB per process (${names.join(', ')}) | event-loop p99 ms, worst process |`,
+    );
+    console.log('           bus lag | PUBACK p99 ms | device → application p50/p99 ms | acked | delivered');
+    const start = Date.now();
+    while (Date.now() - start < minutes * 60_000) {
+      await sleep(everyMs);
+      const minute = (Date.now() - start) / 60_000;
+      const sizes = names.map((n) => rssMb(rig.deployment.pid(n)));
+      sizes.forEach((mb, i) => rss.get(names[i]!)!.push([minute, mb]));
+      const lags = await Promise.all([...rig.metrics.values()].map(loopLagMs));
+      const bus = kafka ? await busLag(kafka).catch(() => Number.NaN) : Number.NaN;
+      const puback = fleet.takeLatencies();
+      const e2e = app.takeLatencies();
+      console.log(
+        `  ${minute.toFixed(1).padStart(5)} | ${sizes.map((mb) => mb.toFixed(0)).join(' ')} | ` +
+          `${fmt(Math.max(...lags.filter((l) => !Number.isNaN(l))), 1)} | ${fmt(bus)} | ${fmt(puback.p99, 1)} | ` +
+          `${fmt(e2e.p50, 1)}/${fmt(e2e.p99, 1)} | ${fleet.ackCount} | ${app.amqp.delivered}`,
+      );
+    }
+    fleet.pause();
+    await app.stopCommands();
+    await fleet.settled(60_000);
+    const acked = fleet.ackedByDevice();
+    const deadline = Date.now() + 120_000;
+    while (app.amqp.missing(acked) > 0 && Date.now() < deadline) await sleep(1_000);
+    const lost = app.amqp.missing(acked);
+    const lostCommands = fleet.commands.missing(app.commandsAcked);
+    console.log(
+      `\n  reports: ${fleet.sent} sent, ${fleet.ackCount} acked, ${app.amqp.delivered} delivered, ${lost} lost after ` +
+        `ack, ${app.amqp.duplicates} duplicates; commands: ${app.commandsAckedCount} accepted, ` +
+        `${fleet.commands.delivered} delivered, ${lostCommands} lost`,
+    );
+    failed = lost > 0 || lostCommands > 0;
+    console.log('\n  | process | RSS at warm-up end MB | RSS at end MB | trend MB/h | verdict |');
+    console.log('  |---|--:|--:|--:|---|');
+    for (const [name, points] of rss) {
+      const after = points.filter(([m]) => m >= warmupMin);
+      if (after.length < 3) continue;
+      const perMin = slope(after);
+      const mean = after.reduce((s, [, y]) => s + y, 0) / after.length;
+      const growth = perMin * (after.at(-1)![0] - after[0]![0]);
+      const flat = growth < Math.max(10, mean * 0.05);
+      failed ||= !flat;
+      console.log(
+        `  | ${name} | ${after[0]![1].toFixed(0)} | ${after.at(-1)![1].toFixed(0)} | ${(perMin * 60).toFixed(1)} | ` +
+          `${flat ? 'flat' : `GROWS ${growth.toFixed(0)} MB over the window`} |`,
+      );
+    }
+    fleet.stop();
+    await app.stop();
+  } finally {
+    await rig.stop();
+    agent.destroy();
+  }
+  console.log(failed ? '\nFAILED' : '\npassed');
+  process.exitCode = failed ? 1 : 0;
+}
+
+void main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
