@@ -266,11 +266,14 @@ class KafkaMember {
     joined.catch(() => undefined); // a crash after start() gave up is the caller's retry, not an unhandled rejection
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [this.options.topic.name], fromBeginning: true });
-    // After it joined: a crash kafkajs does not restart from is the subscription's to recover from.
-    void joined.then(() =>
-      this.consumer.on(this.consumer.events.CRASH, (e) => {
-        if (!e.payload.restart && !this.stopping) this.lost(e.payload.error);
-      }),
+    // After it joined: a crash kafkajs does not restart from is the subscription's to recover from. (A crash before
+    // that rejects `joined`, which start() reports; this chain must not report it again as unhandled.)
+    joined.then(
+      () =>
+        this.consumer.on(this.consumer.events.CRASH, (e) => {
+          if (!e.payload.restart && !this.stopping) this.lost(e.payload.error);
+        }),
+      () => undefined,
     );
     await this.consumer.run({
       autoCommit: true,
