@@ -5,7 +5,7 @@ import { agent } from './nidus-target';
 import { type Rig, distributedRig, embeddedRig, scrape } from './rigs';
 import { rssMb } from './run-load';
 import { Application, simServices } from './sim/application';
-import { Fleet, sleep } from './sim/fleet';
+import { Fleet, draining, sleep } from './sim/fleet';
 
 // `npm run soak -- --minutes N` (issue 7): steady load from simulated IoTDA devices (reports, messages, answered
 // commands) for N minutes against one shape; every 10 s a line with each process's RSS and event-loop lag (p99, from its
@@ -115,8 +115,8 @@ async function main(): Promise<void> {
     await app.stopCommands();
     await fleet.settled(60_000);
     const acked = fleet.ackedByDevice();
-    const deadline = Date.now() + 120_000;
-    while (app.amqp.missing(acked) > 0 && Date.now() < deadline) await sleep(1_000);
+    await draining(() => app.amqp.missing(acked), 300_000);
+    await draining(() => fleet.commands.missing(app.commandsAcked), 300_000);
     const lost = app.amqp.missing(acked);
     const lostCommands = fleet.commands.missing(app.commandsAcked);
     console.log(

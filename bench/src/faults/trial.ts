@@ -2,7 +2,7 @@ import { register } from '../bench-devices';
 import { type Rig, scrape } from '../rigs';
 import { rssMb } from '../run-load';
 import { Application, simServices } from '../sim/application';
-import { Fleet, sleep } from '../sim/fleet';
+import { Fleet, draining, sleep } from '../sim/fleet';
 import type { Ledger } from '../sim/seq-set';
 
 // One fault scenario under load: a fresh product, devices and queue; the fleet reports at a steady rate; the fault is
@@ -193,22 +193,5 @@ function rssOf(rig: Rig, name: string): number {
     return rssMb(rig.deployment.pid(name));
   } catch {
     return 0;
-  }
-}
-
-/**
- * Waits until `left` is 0, or it made no progress for 90 s, or `timeoutMs` passed. After a long broker outage a Kafka
- * consumer group takes a while to form again (sessions of the old members expire, kafkajs backs off), and nothing moves
- * meanwhile; the rules and the queue must stay until it does.
- */
-async function draining(left: () => number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = left();
-  let progressAt = Date.now();
-  while (last > 0 && Date.now() < deadline && Date.now() - progressAt < 90_000) {
-    await sleep(500);
-    const now = left();
-    if (now < last) progressAt = Date.now();
-    last = now;
   }
 }

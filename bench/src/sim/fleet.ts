@@ -170,3 +170,20 @@ export class Fleet implements DeviceEvents {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits until `left` is 0, or it made no progress for 90 s, or `timeoutMs` passed. After a long broker outage a Kafka
+ * consumer group takes a while to form again (sessions of the old members expire, kafkajs backs off), and nothing moves
+ * meanwhile: a shorter patience would count as lost what is only late.
+ */
+export async function draining(left: () => number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = left();
+  let progressAt = Date.now();
+  while (last > 0 && Date.now() < deadline && Date.now() - progressAt < 90_000) {
+    await sleep(500);
+    const now = left();
+    if (now < last) progressAt = Date.now();
+    last = now;
+  }
+}
