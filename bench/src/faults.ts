@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { parseArgs } from './args';
 import { agent } from './nidus-target';
 import { type Rig, distributedRig, embeddedRig } from './rigs';
+import type { HttpMode } from './sim/application';
 import { sleep } from './sim/fleet';
 import { type Row, type Scenario, trial } from './faults/trial';
 
@@ -36,6 +37,20 @@ async function crash(rig: Rig, app: string, downMs: number): Promise<void> {
   await rig.deployment.kill(app, 'SIGKILL');
   await sleep(downMs);
   await rig.deployment.restart(app);
+}
+
+/** The HTTP push endpoint behaves as `mode` for 10 s, then answers again; deliveries counted there. */
+function endpointFails(mode: HttpMode, name: string): Scenario {
+  return {
+    name,
+    shapes: ['distributed'],
+    http: true,
+    inject: async ({ app }) => {
+      app.httpMode = mode;
+      await sleep(10_000);
+      app.httpMode = 'ok';
+    },
+  };
 }
 
 const scenarios: Record<string, Scenario> = {
@@ -85,26 +100,8 @@ const scenarios: Record<string, Scenario> = {
       app.consume();
     },
   },
-  'http-500': {
-    name: 'HTTP push endpoint answers 500 for 10 s',
-    shapes: ['distributed'],
-    http: true,
-    inject: async ({ app }) => {
-      app.httpMode = 'fail';
-      await sleep(10_000);
-      app.httpMode = 'ok';
-    },
-  },
-  'http-hang': {
-    name: 'HTTP push endpoint hangs for 10 s',
-    shapes: ['distributed'],
-    http: true,
-    inject: async ({ app }) => {
-      app.httpMode = 'hang';
-      await sleep(10_000);
-      app.httpMode = 'ok';
-    },
-  },
+  'http-500': endpointFails('fail', 'HTTP push endpoint answers 500 for 10 s'),
+  'http-hang': endpointFails('hang', 'HTTP push endpoint hangs for 10 s'),
   'process-kill': {
     name: 'kill -9 the embedded process (file-backed store)',
     shapes: ['embedded'],
