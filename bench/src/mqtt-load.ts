@@ -58,14 +58,14 @@ function cpuMs(pid: number | undefined): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-/** The MQTT 3.1.1 CONNECT of a bench device (keepalive 1200 s, as the IoTDA SDKs' default). */
-export function connectPacket(login: DeviceLogin): Buffer {
+/** The MQTT 3.1.1 CONNECT of a bench device (keepalive 1200 s by default, as the IoTDA SDKs'). */
+export function connectPacket(login: DeviceLogin, keepaliveS = 1200): Buffer {
   return generate({
     cmd: 'connect',
     protocolId: 'MQTT',
     protocolVersion: 4,
     clean: true,
-    keepalive: 1200,
+    keepalive: keepaliveS,
     clientId: login.clientId,
     ...(login.username ? { username: login.username } : {}),
     ...(login.password ? { password: Buffer.from(login.password) } : {}),

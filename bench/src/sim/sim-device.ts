@@ -1,6 +1,6 @@
 import { type Socket, connect } from 'node:net';
 import { type Packet, generate, parser } from 'mqtt-packet';
-import type { DeviceLogin } from '../mqtt-load';
+import { type DeviceLogin, connectPacket } from '../mqtt-load';
 import { SeqSet } from './seq-set';
 
 // One simulated IoTDA device on a raw socket (mqtt-packet): thousands fit in one process. It signs in as the IoTDA
@@ -82,18 +82,7 @@ export class SimDevice {
     });
     // A gateway that takes the connection and never answers: give up on it as the SDKs do.
     const answer = setTimeout(() => this.connected || socket.destroy(), connectTimeoutMs).unref();
-    this.write(
-      generate({
-        cmd: 'connect',
-        protocolId: 'MQTT',
-        protocolVersion: 4,
-        clean: true,
-        keepalive: keepaliveS,
-        clientId: this.login.clientId,
-        username: this.login.username!,
-        password: Buffer.from(this.login.password!),
-      }),
-    );
+    this.write(connectPacket(this.login, keepaliveS));
   }
 
   /** Publishes the next number: a property report, or a device message when `message`. */
