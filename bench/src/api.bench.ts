@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Target, agent, call, distributed, embedded } from './nidus-target';
+import { freePorts } from '@nidus/testing';
 
 // The v5 application API under signed load (issue 3): add_device and show_device throughput and latency with
 // `devices` devices registered, and list_devices latency as the registry grows, in the embedded shape and (with
@@ -125,7 +126,7 @@ async function reference(port: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const port = 18_000 + Math.floor(Math.random() * 2000) * 2;
+  const port = await freePorts(8);
   await reference(port);
   for (const shape of shapes) {
     const target = shape === 'distributed' ? await distributed(port + 2) : await embedded(port + 4);

@@ -3,6 +3,7 @@ import { type Packet, generate, parser } from 'mqtt-packet';
 import { register } from './bench-devices';
 import { type DeviceLogin, connectPacket } from './mqtt-load';
 import { type Target, call, distributed, embedded } from './nidus-target';
+import { freePorts } from '@nidus/testing';
 
 // `npm run bench:commands` (issue 5): devices that answer commands, driven through the v5 API.
 //   1. synchronous commands (POST …/commands) to `devices` connected devices at `rate` per second for `seconds`:
@@ -161,7 +162,7 @@ async function drain(t: Target, port: number): Promise<void> {
 async function main(): Promise<void> {
   console.log(`bench:commands — ${deviceCount} answering devices, ${rate} sync commands/s, ${cached} cached`);
   for (const shape of shapes) {
-    const port = 24_000 + Math.floor(Math.random() * 1000) * 4;
+    const port = await freePorts(4);
     const mqtt = port + 3;
     const mqttEnv = {
       MQTT_PORT: String(mqtt),

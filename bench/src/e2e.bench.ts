@@ -8,6 +8,7 @@ import { defaultStartupMs } from '@nidus/messaging-memory';
 import { register } from './bench-devices';
 import { agent, call, embedded } from './nidus-target';
 import { runLoad } from './run-load';
+import { freePorts } from '@nidus/testing';
 
 // Device to application (issue 6): IoTDA devices (raw MQTT sockets, bench/src/mqtt-load.ts) send QoS 1 property
 // reports; a routing rule selects three fields and forwards them to an AMQP queue that a rhea application consumes
@@ -56,7 +57,7 @@ class Receipts {
 const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(8);
 
 async function main(): Promise<void> {
-  const api = 24_000 + Math.floor(Math.random() * 1000) * 4;
+  const api = await freePorts(4);
   const [mqtt, amqp] = [api + 1, api + 2];
   const t = await embedded(
     api,

@@ -8,6 +8,7 @@ import { meterReport } from './meter-product';
 import type { DeviceLogin, LoadPlan, LoadResult } from './mqtt-load';
 import { agent, distributed, embedded, stopped } from './nidus-target';
 import { rssMb, runLoad } from './run-load';
+import { freePorts } from '@nidus/testing';
 
 // MQTT device access under load (issue 4): IoTDA devices (real CONNECT with the HMAC password, QoS 1 property
 // reports of ~200 bytes) against Nidus, and the same load against Mosquitto (apt, anonymous, loopback) in the same
@@ -71,7 +72,7 @@ async function throughput(
 }
 
 async function mosquitto(): Promise<number> {
-  const port = 21_000 + Math.floor(Math.random() * 1000);
+  const port = await freePorts(1);
   const conf = join(work, 'mosquitto.conf');
   writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\n`);
   const child: ChildProcess = spawn('taskset', ['-c', serverCpu, 'mosquitto', '-c', conf], {
@@ -97,7 +98,7 @@ const mqttEnv = (port: number) => ({
 });
 
 async function nidus(shape: string, reference: number, services = 'all'): Promise<void> {
-  const api = 23_000 + Math.floor(Math.random() * 1000) * 4;
+  const api = await freePorts(4);
   const mqtt = api + 3;
   const t =
     shape === 'distributed'

@@ -1,4 +1,5 @@
 import mongoose from 'mongoose';
+import { freePorts } from '@nidus/testing';
 import { type Deployment, type Target, distributed, embedded } from './nidus-target';
 import type { Endpoint } from './sim/sim-device';
 
@@ -21,8 +22,8 @@ export interface Rig {
   stop(): Promise<void>;
 }
 
-/** Ports for a rig, below Linux's ephemeral range (32768+), where outgoing connections would take them. */
-const basePort = () => 12_000 + Math.floor(Math.random() * 1500) * 20;
+/** The first of a rig's ports; its apps listen on the 17 from there. */
+const basePort = () => freePorts(17);
 
 /**
  * The distributed rig's database, its own and dropped when it stops: FerretDB scans a collection on most queries and
@@ -36,7 +37,7 @@ function ownDatabase(): string {
 }
 
 export async function distributedRig(): Promise<Rig> {
-  const p = basePort();
+  const p = await basePort();
   const mongoUri = ownDatabase();
   const previous = process.env['MONGODB_URI'];
   process.env['MONGODB_URI'] = mongoUri;
@@ -93,7 +94,7 @@ export async function distributedRig(): Promise<Rig> {
 }
 
 export async function embeddedRig(): Promise<Rig> {
-  const p = basePort();
+  const p = await basePort();
   const t = await embedded(p, {
     MQTT_PORT: String(p + 1),
     MQTTS_PORT: '0',

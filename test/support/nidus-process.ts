@@ -1,10 +1,10 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { freePorts } from '@nidus/testing';
 
 const root = resolve(__dirname, '..', '..');
 const entries = {
@@ -18,14 +18,8 @@ const entries = {
 } as const;
 export type App = keyof typeof entries;
 
-/** A free TCP port on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
+/** A free TCP port on 127.0.0.1, below the ephemeral range (see freePorts). */
+export const freePort = (): Promise<number> => freePorts(1);
 
 export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'nidus-e2e-'));
