@@ -22,3 +22,4 @@ export {
   checkFields,
   modelIndexOf,
 } from './product-model.index';
+export { SourceGuard, type SourceGuardOptions, sourceKey } from './source-guard';

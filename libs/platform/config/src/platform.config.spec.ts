@@ -93,6 +93,28 @@ describe('loadConfig', () => {
     ).toEqual(expect.arrayContaining(['NIDUS_SECRET_KEY', 'DEVICE_REGISTRY_URL']));
   });
 
+  it('reads the limit on failed logins and the AMQP cap, and refuses a burst or a cap of 0', () => {
+    expect(loadConfig({}, options)).toMatchObject({
+      mqtt: { loginFailures: { perMin: 10, burst: 20, blockS: 60 } },
+      amqp: { projectCapBytes: 1024 ** 3, sweepS: 60 },
+    });
+    const set = loadConfig(
+      {
+        MQTT_LOGIN_FAILURES_PER_MIN: '0',
+        MQTT_LOGIN_BLOCK_S: '5',
+        AMQP_PROJECT_CAP_BYTES: '65536',
+        AMQP_SWEEP_S: '1',
+      },
+      options,
+    );
+    expect(set.mqtt.loginFailures).toEqual({ perMin: 0, burst: 20, blockS: 5 });
+    expect(set.amqp).toMatchObject({ projectCapBytes: 65_536, sweepS: 1 });
+    const keys = problemsOf({ MQTT_LOGIN_FAILURE_BURST: '0', AMQP_PROJECT_CAP_BYTES: '0' }).map(
+      (p) => p.split(':')[0],
+    );
+    expect(keys).toEqual(['MQTT_LOGIN_FAILURE_BURST', 'AMQP_PROJECT_CAP_BYTES']);
+  });
+
   it('names every bad key in one error', () => {
     const problems = problemsOf({
       NIDUS_BUS: 'rabbitmq',

@@ -57,6 +57,10 @@ export interface AmqpConfig {
   /** PEM files of the AMQPS server certificate; unset: the development CA and certificate in `<dataDir>/tls`. */
   readonly tlsCertFile?: string;
   readonly tlsKeyFile?: string;
+  /** Stored bytes of queued messages a project may hold; beyond them its oldest go (spec 03 §6.6: 1 GB). */
+  readonly projectCapBytes: number;
+  /** How often expired messages are dropped, in s; the size cap is checked every tenth time (it reads every message). */
+  readonly sweepS: number;
 }
 
 /** The MQTT device gateway (spec 01 §2.6, spec 04 §1.3.2). Ports 0 turn a listener off. */
@@ -76,6 +80,8 @@ export interface MqttConfig {
   readonly maxPacketBytes: number;
   /** FC-4 upstream byte rate of one connection, bytes/s (spec 04 L-9: 3072); 0 turns it off. */
   readonly connectionBytesPerS: number;
+  /** Failed logins one source address may make per minute after a burst; over it, blocked (0: no limit). */
+  readonly loginFailures: { readonly perMin: number; readonly burst: number; readonly blockS: number };
 }
 
 export interface AdminOverrides {
@@ -169,10 +175,15 @@ const envSchema = z.object({
   MQTT_TIMESTAMP_WINDOW_H: z.coerce.number().int().min(0).max(240).default(2),
   MQTT_MAX_PACKET_BYTES: positiveInt.max(268_435_455).default(1_048_576 + 1024),
   MQTT_CONNECTION_BYTES_PER_S: z.coerce.number().int().min(0).default(3072),
+  MQTT_LOGIN_FAILURES_PER_MIN: z.coerce.number().int().min(0).default(10),
+  MQTT_LOGIN_FAILURE_BURST: positiveInt.max(100_000).default(20),
+  MQTT_LOGIN_BLOCK_S: positiveInt.max(86_400).default(60),
   AMQP_PORT: port.default(5672),
   AMQPS_PORT: port.default(5671),
   AMQP_TLS_CERT_FILE: z.string().min(1).optional(),
   AMQP_TLS_KEY_FILE: z.string().min(1).optional(),
+  AMQP_PROJECT_CAP_BYTES: positiveInt.default(1024 ** 3),
+  AMQP_SWEEP_S: positiveInt.max(86_400).default(60),
   PUSH_TLS_CERT_FILE: z.string().min(1).optional(),
   PUSH_TLS_KEY_FILE: z.string().min(1).optional(),
 });
@@ -286,12 +297,19 @@ export function loadConfig(env: Env, options: LoadOptions): PlatformConfig {
       timestampWindowH: e.MQTT_TIMESTAMP_WINDOW_H,
       maxPacketBytes: e.MQTT_MAX_PACKET_BYTES,
       connectionBytesPerS: e.MQTT_CONNECTION_BYTES_PER_S,
+      loginFailures: {
+        perMin: e.MQTT_LOGIN_FAILURES_PER_MIN,
+        burst: e.MQTT_LOGIN_FAILURE_BURST,
+        blockS: e.MQTT_LOGIN_BLOCK_S,
+      },
     },
     amqp: {
       port: e.AMQP_PORT,
       tlsPort: e.AMQPS_PORT,
       ...(e.AMQP_TLS_CERT_FILE ? { tlsCertFile: resolve(e.AMQP_TLS_CERT_FILE) } : {}),
       ...(e.AMQP_TLS_KEY_FILE ? { tlsKeyFile: resolve(e.AMQP_TLS_KEY_FILE) } : {}),
+      projectCapBytes: e.AMQP_PROJECT_CAP_BYTES,
+      sweepS: e.AMQP_SWEEP_S,
     },
     push: {
       ...(e.PUSH_TLS_CERT_FILE ? { tlsCertFile: resolve(e.PUSH_TLS_CERT_FILE) } : {}),

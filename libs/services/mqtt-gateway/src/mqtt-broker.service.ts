@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   type AuthenticateError,
@@ -17,7 +18,7 @@ import {
   type DeviceSessions,
   type Downlink,
   type GatewayInstance,
-  type LoginRefusal,
+  SourceGuard,
   TokenBucket,
   type UplinkPipeline,
   checkSecretLogin,
@@ -25,7 +26,6 @@ import {
 } from '@nidus/gateway-kit';
 import { type DeviceGatewayMetrics, deviceGatewayMetrics } from '@nidus/platform-observability';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
-import { errorMessage } from '@nidus/ports';
 import {
   filterMatches,
   isDownlinkTopic,
@@ -34,41 +34,21 @@ import {
   parseUplinkTopic,
 } from '@nidus/protocol-iotda-mqtt';
 import { MQTT_GATEWAY_PARTS, type MqttGatewayParts } from './mqtt-gateway.parts';
+import {
+  type DeviceConnection,
+  type Refusal,
+  type Transport,
+  closeBlocked,
+  connack,
+  notTheSource,
+  reasonOf,
+  refusalCodes,
+} from './mqtt-connection';
 import { guardParser } from './mqtt-packet-guard';
-
-export type Transport = 'tcp' | 'tls' | 'ws';
-
-/** One authenticated device connection. */
-interface DeviceConnection {
-  readonly id: string;
-  readonly device: DeviceContext;
-  readonly transport: Transport;
-  readonly bucket: TokenBucket | undefined;
-  readonly connectedAt: number;
-  /** Status events of this connection, in order (ONLINE before OFFLINE). */
-  status: Promise<void>;
-  /** Refused publishes so far (wrong topics); too many closes the connection. */
-  strikes: number;
-  takenOver: boolean;
-  /** Why it is closing, when something other than the device ended it (the metric label and log field). */
-  closeReason?: string;
-  renewal?: NodeJS.Timeout;
-}
 
 const protocol = 'mqtt';
 const maxStrikes = 10; // refused publishes before the connection is closed (spec 01 §3.1 [Rec])
 const maxThrottleMs = 10_000; // a connection this far over its byte rate is flooding: close it
-
-// MQTT 3.1.1 CONNACK codes (spec 01 §2.6.5).
-const connack = { identifierRejected: 2, unavailable: 3, badCredentials: 4, notAuthorized: 5 } as const;
-const refusalCodes: Record<LoginRefusal, number> = {
-  'unknown-device': connack.badCredentials,
-  'bad-password': connack.badCredentials,
-  'stale-timestamp': connack.badCredentials,
-  frozen: connack.notAuthorized,
-  'not-direct': connack.notAuthorized,
-  'no-secret': connack.notAuthorized,
-};
 
 /**
  * The MQTT side of the gateway: aedes speaks the protocol; its hooks run the IoTDA contract — CONNECT checks
@@ -82,6 +62,9 @@ export class MqttBrokerService {
   private readonly connections = new WeakMap<Client, DeviceConnection>();
   private readonly connects = new WeakMap<Client, ConnectPacket>();
   private readonly transports = new WeakMap<Duplex, Transport>();
+  /** The remote address of each connection, for the source guard. */
+  private readonly sources = new WeakMap<Client, string | undefined>();
+  private readonly guard: SourceGuard;
   private readonly byDevice = new Map<string, Client>();
   private readonly errored = new WeakSet<Client>();
   /** OFFLINE reports still being published. */
@@ -101,6 +84,7 @@ export class MqttBrokerService {
     this.sessions = parts.sessions;
     this.pipeline = parts.pipeline;
     this.instance = parts.instance;
+    this.guard = new SourceGuard(runtime.config.mqtt.loginFailures, () => runtime.clock.now());
     this.instance.onResumed(() => this.reannounce());
     this.broker = createBroker({
       id: `nidus-${runtime.config.instanceId}`,
@@ -110,7 +94,11 @@ export class MqttBrokerService {
       authenticate: (client, _username, _password, done) => {
         this.authenticate(client).then(
           () => done(null, true),
-          (error: unknown) => done(error as AuthenticateError, false),
+          (error: Refusal) => {
+            if (error.outcome !== undefined && !notTheSource.has(error.outcome))
+              this.failedLogin(this.sources.get(client));
+            done(error, false);
+          },
         );
       },
       authorizePublish: (client, packet, done) => {
@@ -141,9 +129,11 @@ export class MqttBrokerService {
       if (!client || this.errored.has(client)) return;
       this.errored.add(client);
       if (this.connections.has(client)) this.noteClosing(client, reasonOf(error));
-      else if ((error as { errorCode?: number }).errorCode === undefined)
+      else if ((error as { errorCode?: number }).errorCode === undefined) {
         // before the session began (a refused CONNECT is counted by its outcome instead)
         this.metrics.disconnects.inc({ protocol, reason: reasonOf(error) });
+        this.failedLogin(this.sources.get(client));
+      }
     };
     this.broker.on('clientError', onError);
     this.broker.on('connectionError', onError);
@@ -151,9 +141,20 @@ export class MqttBrokerService {
 
   /** Serves one device connection; packets over `maxPacketBytes` close it before they are buffered. */
   handle(stream: Duplex, transport: Transport, request?: IncomingMessage): void {
+    const source = (request?.socket ?? (stream as Socket)).remoteAddress;
+    if (this.guard.blocked(source)) {
+      this.metrics.connects.inc({ protocol, outcome: 'source-blocked' });
+      return closeBlocked(stream);
+    }
     this.transports.set(stream, transport);
     const client = this.broker.handle(stream, request);
+    this.sources.set(client, source);
     guardParser(client, this.runtime.config.mqtt.maxPacketBytes);
+  }
+
+  /** True while `address` is refused for its failed logins (a listener may then close a connection at once). */
+  refusesSource(address: string | undefined): boolean {
+    return this.guard.blocked(address);
   }
 
   /** Sends a message to a device connected here; false if it is not. QoS: what it subscribed, at most 1 (R6). */
@@ -192,6 +193,8 @@ export class MqttBrokerService {
   private async authenticate(client: Client): Promise<void> {
     const packet = this.connects.get(client)!;
     this.connects.delete(client);
+    if (this.guard.blocked(this.sources.get(client)))
+      throw this.refuse('source-blocked', connack.notAuthorized, 'too many failed logins from this address');
     const { mqtt } = this.runtime.config;
     const id = parseClientId(packet.clientId);
     if (!id)
@@ -275,10 +278,21 @@ export class MqttBrokerService {
     this.connections.set(client, connection);
   }
 
-  private refuse(outcome: string, returnCode: number, message: string): AuthenticateError {
+  private refuse(outcome: string, returnCode: number, message: string): Refusal {
     this.metrics.connects.inc({ protocol, outcome });
-    this.runtime.logger.info({ outcome, returnCode }, `CONNECT refused: ${message}`);
-    return Object.assign(new Error(message), { returnCode }) satisfies AuthenticateError;
+    // a blocked source's refusals are counted, not logged one by one: the block was logged when it began
+    if (outcome !== 'source-blocked')
+      this.runtime.logger.info({ outcome, returnCode }, `CONNECT refused: ${message}`);
+    return Object.assign(new Error(message), { returnCode, outcome }) satisfies Refusal;
+  }
+
+  /** Counts a refused login or a connection broken before its CONNECT was answered against its source. */
+  private failedLogin(source: string | undefined): void {
+    if (this.guard.fail(source))
+      this.runtime.logger.warn(
+        { source, blockS: this.runtime.config.mqtt.loginFailures.blockS },
+        'source address blocked: too many failed logins',
+      );
   }
 
   private online(client: Client): void {
@@ -428,15 +442,4 @@ export class MqttBrokerService {
     if (c) c.closeReason ??= reason;
     this.runtime.logger.info({ deviceId: c?.device.access.device_id, reason }, 'device connection closing');
   }
-}
-
-function reasonOf(error: Error): string {
-  const message = errorMessage(error);
-  if (message.includes('too large')) return 'packet-too-large';
-  if (message.includes('flood')) return 'flood';
-  if (message.includes('malformed UTF-8')) return 'malformed-utf8';
-  if (message.includes('refused publishes')) return 'refused-publishes';
-  if (message.includes('keep alive')) return 'keepalive-timeout';
-  if (message.includes('connect did not arrive')) return 'connect-timeout';
-  return 'protocol-error';
 }

@@ -1,5 +1,5 @@
 import { type Server as HttpServer, createServer as createHttpServer } from 'node:http';
-import { type Server, createServer } from 'node:net';
+import { type Server, type Socket, createServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import {
@@ -50,6 +50,10 @@ export class MqttListenersService implements OnApplicationBootstrap, BeforeAppli
       const server = createTlsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, (socket) =>
         this.broker.handle(socket, 'tls'),
       );
+      // a source blocked for its failed logins costs no TLS handshake: its connections close as they arrive
+      server.on('connection', (socket: Socket) => {
+        if (this.broker.refusesSource(socket.remoteAddress)) socket.destroy();
+      });
       server.on('tlsClientError', (error) =>
         this.runtime.logger.debug({ err: error }, 'TLS handshake failed'),
       );

@@ -1,0 +1,112 @@
+import { connect as tcpConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NidusProcess, curl, freePort, run, tempDataDir } from '../support/nidus-process';
+import { V5Project, iotdaLogin } from './device-clients';
+
+// Repeated failed logins from one address are rate-limited (issue 7, line 5), seen by mosquitto_pub bound to
+// addresses of the loopback network (-A): 127.0.0.1 (the test's own clients), 127.0.0.2 and 127.0.0.3.
+
+const secret = 'guardSecret0123456789';
+const blockS = 3;
+let platform: NidusProcess;
+let dataDir: string;
+let ports: { mqtt: number; mqtts: number; metrics: number };
+let device: string;
+
+beforeAll(async () => {
+  dataDir = tempDataDir();
+  ports = { mqtt: await freePort(), mqtts: await freePort(), metrics: await freePort() };
+  const api = await freePort();
+  platform = NidusProcess.start('platform', {
+    NIDUS_DATA_DIR: dataDir,
+    API_HTTP_PORT: String(api),
+    METRICS_PORT: String(ports.metrics),
+    MQTT_PORT: String(ports.mqtt),
+    MQTTS_PORT: String(ports.mqtts),
+    MQTT_WS_PORT: '0',
+    MQTT_LOGIN_FAILURE_BURST: '3',
+    MQTT_LOGIN_FAILURES_PER_MIN: '1',
+    MQTT_LOGIN_BLOCK_S: String(blockS),
+  });
+  await platform.up();
+  const v5 = V5Project.fromDataDir(`http://127.0.0.1:${api}`, dataDir);
+  device = await v5.addDevice(await v5.addProduct(), 'guarded', secret);
+}, 120_000);
+
+afterAll(async () => {
+  expect(await platform?.stop()).toBe(0);
+});
+
+/** mosquitto_pub from `address` with `password` (the right one when not given): its output, refusals included. */
+async function publishFrom(address: string, password?: string): Promise<string> {
+  const login = iotdaLogin(device, secret);
+  const args = ['-h', '127.0.0.1', '-p', String(ports.mqtt), '-A', address, '-d', '-k', '60'];
+  args.push('-i', login.clientId, '-u', login.username, '-P', password ?? login.password);
+  args.push('-q', '1', '-t', `$oc/devices/${device}/sys/messages/up`, '-m', 'hello');
+  try {
+    return await run('mosquitto_pub', args, 15_000);
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string };
+    return `${e.stdout ?? ''}${e.stderr ?? ''}`;
+  }
+}
+
+/** Sends bytes that are no MQTT packet from `address`; resolves when the gateway has closed the connection. */
+function garbageFrom(address: string): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect({ host: '127.0.0.1', port: ports.mqtt, localAddress: address }, () =>
+      socket.write(Buffer.from([0x00, 0xff, 0xff, 0xff, 0xff, 0x7f])),
+    );
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve());
+  });
+}
+
+/** Whether a TLS handshake from `address` completes. */
+function handshakeFrom(address: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tlsConnect({
+      socket: tcpConnect({ host: '127.0.0.1', port: ports.mqtts, localAddress: address }),
+      ca: readFileSync(join(dataDir, 'tls', 'ca.pem')),
+      servername: 'localhost',
+    });
+    socket.once('secureConnect', () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('close', () => resolve(false));
+  });
+}
+
+const wrong = '0'.repeat(64);
+
+it("answers wrong passwords with CONNACK 4 within the burst, then closes the address's connections, the right password included", async () => {
+  for (let i = 0; i < 4; i++) expect(await publishFrom('127.0.0.2', wrong)).toContain('received CONNACK (4)');
+  const blocked = await publishFrom('127.0.0.2');
+  expect(blocked).not.toContain('received CONNACK');
+  expect(blocked).not.toContain('PUBACK');
+  expect(await handshakeFrom('127.0.0.2')).toBe(false); // closed before the TLS handshake
+  // the device itself, from another address, is not affected
+  const elsewhere = await publishFrom('127.0.0.1');
+  expect(elsewhere).toContain('received CONNACK (0)');
+  expect(elsewhere).toContain('received PUBACK');
+  expect(await handshakeFrom('127.0.0.1')).toBe(true);
+  const metrics = await curl(`http://127.0.0.1:${ports.metrics}/metrics`);
+  expect(metrics.body).toMatch(/nidus_gateway_connects_total\{[^}]*outcome="source-blocked"[^}]*\} [1-9]/);
+});
+
+it('counts connections that send no MQTT as failed logins too', async () => {
+  for (let i = 0; i < 4; i++) await garbageFrom('127.0.0.3');
+  expect(await publishFrom('127.0.0.3')).not.toContain('received CONNACK');
+  expect(await publishFrom('127.0.0.4')).toContain('received CONNACK (0)');
+});
+
+it('takes the address back when its block has run out', async () => {
+  await new Promise((r) => setTimeout(r, blockS * 1000 + 200));
+  const output = await publishFrom('127.0.0.2');
+  expect(output).toContain('received CONNACK (0)');
+  expect(output).toContain('received PUBACK');
+});
