@@ -167,7 +167,7 @@ export function forwardingMetrics(registry: Registry) {
       () =>
         new Counter({
           name: 'nidus_pushes_total',
-          help: 'Pushes to applications, by channel and outcome (delivered; retried: another attempt; failed; blacklisted: the host is in its 5-minute pause; overflow: the action had too many waiting; dead-letter-skipped: not kept, over the 10 a second of its action; queued: handed to amqp-push for its queue)',
+          help: 'Pushes to applications, by channel and outcome (delivered; retried: another attempt; failed; blacklisted: the host is in its 5-minute pause; overflow: the action had too many waiting; dead-letter-skipped: not kept, over the 10 a second of its action; queued: handed to amqp-push for its queue; expired: a message of an AMQP queue past its 24 h; evicted: a message of an AMQP queue dropped, oldest first, for the size cap of its project)',
           labelNames: ['channel', 'outcome'],
           registers: [registry],
         }),

@@ -12,6 +12,7 @@ import {
 } from '@nidus/contracts';
 import type { Subscription } from '@nidus/messaging-core';
 import { DuplicateKeyError } from '@nidus/persistence-core';
+import { type ForwardingMetrics, forwardingMetrics } from '@nidus/platform-observability';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
 import { AMQP_PARTS, type AmqpParts } from '../amqp-push.parts';
 import { QueuesService } from '../queues/queues.service';
@@ -19,10 +20,8 @@ import { AmqpListener } from './amqp-listener';
 
 /** Messages are kept this long (spec 03 §6.6: the latest 24 hours). */
 export const retentionMs = 24 * 3600_000;
-/** Stored bytes a project may hold; beyond them its oldest messages go (spec 03 §6.6, E-21: per tenant). */
-export const projectCapBytes = 1024 ** 3;
-const sweepEveryMs = 60_000;
 const pollEveryMs = 250;
+const channel = 'AMQP_FORWARDING';
 
 /**
  * The queues' intake and outlet (ADR 0011): routing rules' results arrive on `iot.push.amqp-forwarded.v1` and are
@@ -35,12 +34,14 @@ export class ForwardedConsumer implements OnApplicationBootstrap, BeforeApplicat
   private readonly listener: AmqpListener;
   private readonly timers: NodeJS.Timeout[] = [];
   private sweeps = 0;
+  private readonly metrics: ForwardingMetrics;
 
   constructor(
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
     @Inject(AMQP_PARTS) private readonly parts: AmqpParts,
     private readonly queues: QueuesService,
   ) {
+    this.metrics = forwardingMetrics(runtime.metrics);
     this.listener = new AmqpListener(
       parts.hub,
       parts.codes,
@@ -63,7 +64,7 @@ export class ForwardedConsumer implements OnApplicationBootstrap, BeforeApplicat
     if (urls.length)
       this.runtime.notice(`Applications receive pushes at\n${urls.map((u) => `  ${u}`).join('\n')}`);
     this.every(pollEveryMs, async () => this.parts.hub.poll());
-    this.every(sweepEveryMs, () => this.sweep());
+    this.every(amqp.sweepS * 1000, () => this.sweep());
   }
 
   /**
@@ -109,7 +110,10 @@ export class ForwardedConsumer implements OnApplicationBootstrap, BeforeApplicat
     this.parts.claims.close();
   }
 
-  /** Drops what is older than the retention, then a project's oldest beyond its size cap. */
+  /**
+   * Drops what is older than the retention, then (every tenth sweep) a project's oldest beyond its size cap (spec 03
+   * §6.6, E-21: per tenant); both counted as pushes of outcome `expired` and `evicted`.
+   */
   private async sweep(): Promise<void> {
     let marker: string | undefined;
     do {
@@ -120,7 +124,10 @@ export class ForwardedConsumer implements OnApplicationBootstrap, BeforeApplicat
       );
       for (const { id: project } of page.items) {
         const expired = await this.parts.messages.expire(project, this.parts.clock.now() - retentionMs);
-        if (expired > 0) this.runtime.logger.info({ project, expired }, 'amqp: messages past 24 h dropped');
+        if (expired > 0) {
+          this.metrics.pushes.inc({ channel, outcome: 'expired' }, expired);
+          this.runtime.logger.info({ project, expired }, 'amqp: messages past 24 h dropped');
+        }
         if (this.sweeps % 10 === 0) await this.cap(project);
       }
       marker = page.nextCursor;
@@ -128,23 +135,31 @@ export class ForwardedConsumer implements OnApplicationBootstrap, BeforeApplicat
     this.sweeps++;
   }
 
-  /** Drops the project's oldest messages while it holds more than its cap (a scan: every tenth sweep). */
+  /**
+   * Drops the project's oldest messages while it holds more than its cap: one pass adds the sizes up, a second drops
+   * from the head until enough is gone, passing over those an instance has claimed to send. Both read a page at a time, so memory stays that of a page however large the
+   * backlog (a list of every message would not be: 1 GB of small messages is millions).
+   */
   private async cap(project: string): Promise<void> {
-    const sizes: [id: string, bytes: number][] = [];
+    const { projectCapBytes } = this.runtime.config.amqp;
     let total = 0;
-    for await (const m of this.parts.messages.all(project)) {
-      const bytes = Buffer.byteLength(m.data.body);
-      sizes.push([m.id, bytes]);
-      total += bytes;
-    }
+    for await (const m of this.parts.messages.all(project)) total += Buffer.byteLength(m.data.body);
     let excess = total - projectCapBytes;
-    for (const [id, bytes] of sizes) {
+    if (excess <= 0) return;
+    let evicted = 0;
+    const now = this.parts.clock.now();
+    for await (const m of this.parts.messages.all(project)) {
       if (excess <= 0) break;
-      await this.parts.messages.remove(project, id);
-      excess -= bytes;
+      if ((m.data.claim?.until ?? 0) > now) continue; // on its way to a consumer of some instance: it stays
+      await this.parts.messages.remove(project, m.id);
+      excess -= Buffer.byteLength(m.data.body);
+      evicted++;
     }
-    if (total > projectCapBytes)
-      this.runtime.logger.warn({ project, total }, 'amqp: oldest messages over 1 GB dropped');
+    this.metrics.pushes.inc({ channel, outcome: 'evicted' }, evicted);
+    this.runtime.logger.warn(
+      { project, total, capBytes: projectCapBytes, evicted },
+      'amqp: the project holds more than its cap, its oldest messages dropped',
+    );
   }
 
   private every(ms: number, work: () => Promise<void>): void {
