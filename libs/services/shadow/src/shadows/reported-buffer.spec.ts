@@ -51,6 +51,35 @@ describe('ReportedBuffer', () => {
     expect(order).toEqual(['d1:2', 'd1:3', 'd1:4']);
   });
 
+  it('queues one flush at most behind the one under way, however often it is asked, and that one takes it all', async () => {
+    const writes: string[] = [];
+    const slow: (() => void)[] = [];
+    const buffer = new ReportedBuffer(
+      60_000,
+      async (_t, d, r) => {
+        await new Promise<void>((resolve) => slow.push(resolve));
+        writes.push(`${d}:${String(r[0]!.properties['x'])}`);
+      },
+      silentLogger,
+    );
+    buffer.add('p', 'd1', [report('A', { x: 1 })]);
+    const first = buffer.flush();
+    await new Promise((resolve) => setImmediate(resolve)); // the first flush is writing d1
+    const later: Promise<void>[] = [];
+    for (let i = 2; i <= 1000; i++) {
+      buffer.add('p', `d${i % 3}`, [report('A', { x: i })]);
+      later.push(buffer.flush());
+    }
+    expect(new Set(later).size).toBe(1); // one waiting flush serves them all
+    let finished = false;
+    void Promise.all([first, ...later]).then(() => (finished = true));
+    while (!finished) {
+      slow.shift()?.(); // each write finishes when let go
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(writes).toEqual(['d1:1', 'd2:998', 'd0:999', 'd1:1000']);
+  });
+
   it('keeps writing other devices when one write fails, and flushes on its own after flushMs', async () => {
     const written: string[] = [];
     const buffer = new ReportedBuffer(
