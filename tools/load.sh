@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `npm run test:faults` and `npm run soak` (docs/reliability.md): builds the apps and the load tools, starts Kafka,
-# FerretDB and Redis on 127.0.0.1 (tools/infra), and runs bench/src/<faults|soak>.ts with the remaining arguments.
+# `npm run test:faults`, `npm run soak` and `npm run bench:flood` (docs/reliability.md): builds the apps and the load
+# tools, starts Kafka, FerretDB and Redis on 127.0.0.1 (tools/infra), and runs bench/src/<faults|soak|flood>.ts with
+# the remaining arguments.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 tool=$1; shift

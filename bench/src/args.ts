@@ -8,3 +8,17 @@ export function parseArgs(argv: readonly string[] = process.argv.slice(2)): Reco
   }
   return out;
 }
+
+/** Runs a check's `main` (true: it passed): prints its verdict and exits 1 when it failed or threw. */
+export function runCheck(main: () => Promise<boolean>): void {
+  main().then(
+    (passed) => {
+      console.log(passed ? '\npassed' : '\nFAILED');
+      process.exitCode = passed ? 0 : 1;
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

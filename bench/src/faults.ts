@@ -100,6 +100,16 @@ const scenarios: Record<string, Scenario> = {
       app.consume();
     },
   },
+  'amqp-cap': {
+    name: 'AMQP consumer away 30 s, its queue over the project cap (64 KB)',
+    shapes: ['distributed', 'embedded'],
+    env: { AMQP_PROJECT_CAP_BYTES: String(64 * 1024), AMQP_SWEEP_S: '1' },
+    inject: async ({ app }) => {
+      app.stall();
+      await sleep(30_000);
+      app.consume();
+    },
+  },
   'http-500': endpointFails('fail', 'HTTP push endpoint answers 500 for 10 s'),
   'http-hang': endpointFails('hang', 'HTTP push endpoint hangs for 10 s'),
   'process-kill': {
@@ -147,6 +157,27 @@ function table(rows: readonly Row[]): string {
   ].join('\n');
 }
 
+/** One scenario's rows; what failed is added to `failures`. */
+async function attempt(
+  rig: Rig,
+  shape: Rig['shape'],
+  scenario: Scenario,
+  failures: string[],
+): Promise<Row[]> {
+  const label = { ...scenario, name: `${shape}: ${scenario.name}` };
+  try {
+    const got = await trial(rig, label, { ...options, rate: rateOf(shape) });
+    got.forEach((r) => console.log(table([r]).split('\n')[2], r.note ?? ''));
+    for (const r of got)
+      if (r.lostAfterAck > 0) failures.push(`${r.scenario}: ${r.lostAfterAck} lost after ack`);
+    return got;
+  } catch (error) {
+    failures.push(`${label.name}: ${(error as Error).message}`);
+    console.error(`${label.name} failed:`, error);
+    return [];
+  }
+}
+
 async function main(): Promise<void> {
   const wanted = args['scenarios'] ?? 'all';
   const ids = wanted
@@ -165,26 +196,24 @@ async function main(): Promise<void> {
   let passed = 0;
   for (const shape of shapes) {
     const mine = ids.filter((id) => scenarios[id]!.shapes.includes(shape));
-    if (mine.length === 0) continue;
-    const rig = shape === 'distributed' ? await distributedRig() : await embeddedRig();
-    try {
-      for (const id of mine) {
-        const scenario = scenarios[id]!;
-        const label = { ...scenario, name: `${shape}: ${scenario.name}` };
-        try {
-          const got = await trial(rig, label, { ...options, rate: rateOf(shape) });
-          got.forEach((r) => console.log(table([r]).split('\n')[2], r.note ?? ''));
+    // scenarios with settings of their own run on a deployment of their own
+    const deployments = new Map<string, string[]>();
+    for (const id of mine) {
+      const key = JSON.stringify(scenarios[id]!.env ?? {});
+      deployments.set(key, [...(deployments.get(key) ?? []), id]);
+    }
+    for (const [env, group] of deployments) {
+      const settings = JSON.parse(env) as Record<string, string>;
+      const rig = shape === 'distributed' ? await distributedRig(settings) : await embeddedRig(settings);
+      try {
+        for (const id of group) {
+          const got = await attempt(rig, shape, scenarios[id]!, failures);
           rows.push(...got);
-          for (const r of got)
-            if (r.lostAfterAck > 0) failures.push(`${r.scenario}: ${r.lostAfterAck} lost after ack`);
-            else passed++;
-        } catch (error) {
-          failures.push(`${label.name}: ${(error as Error).message}`);
-          console.error(`${label.name} failed:`, error);
+          passed += got.filter((r) => r.lostAfterAck === 0).length;
         }
+      } finally {
+        await rig.stop();
       }
-    } finally {
-      await rig.stop();
     }
   }
   console.log(`\n${table(rows)}\n`);

@@ -16,6 +16,8 @@ export interface Rig {
   readonly metrics: ReadonlyMap<string, string>;
   /** The app whose endpoint counts pushes (`nidus_pushes_total`): the one running the rule engine. */
   readonly rules: string;
+  /** The process that holds the AMQP queues. */
+  readonly queues: string;
   /** Messages stored in an AMQP queue and not yet accepted (distributed rig: read from its database). */
   queued?(queue: string): Promise<number>;
   /** Stops every app; the distributed rig also drops its database. */
@@ -36,7 +38,8 @@ function ownDatabase(): string {
   );
 }
 
-export async function distributedRig(): Promise<Rig> {
+/** `env`: more settings, of every app. */
+export async function distributedRig(env: Record<string, string> = {}): Promise<Rig> {
   const p = await basePort();
   const mongoUri = ownDatabase();
   const previous = process.env['MONGODB_URI'];
@@ -57,7 +60,7 @@ export async function distributedRig(): Promise<Rig> {
   const metrics = new Map<string, string>();
   const withMetrics = apps.map((a, i) => {
     metrics.set(a.name ?? a.app, `http://127.0.0.1:${p + 12 + i}/metrics`);
-    return { ...a, env: { ...a.env, METRICS_PORT: String(p + 12 + i) } };
+    return { ...a, env: { ...env, ...a.env, METRICS_PORT: String(p + 12 + i) } };
   });
   try {
     const t = await distributed(p, withMetrics, { metricsPorts: [p + 10, p + 11] });
@@ -72,6 +75,7 @@ export async function distributedRig(): Promise<Rig> {
       amqpPort: p + 9,
       metrics,
       rules: 'rule-engine',
+      queues: 'amqp-push',
       queued: async (queue) => {
         const connection = await mongoose.createConnection(mongoUri).asPromise();
         try {
@@ -93,15 +97,21 @@ export async function distributedRig(): Promise<Rig> {
   }
 }
 
-export async function embeddedRig(): Promise<Rig> {
+/** `cpus`: the CPUs the process may use (taskset), all when not given. */
+export async function embeddedRig(env: Record<string, string> = {}, cpus?: string): Promise<Rig> {
   const p = await basePort();
-  const t = await embedded(p, {
-    MQTT_PORT: String(p + 1),
-    MQTTS_PORT: '0',
-    MQTT_WS_PORT: '0',
-    AMQP_PORT: String(p + 2),
-    METRICS_PORT: String(p + 3),
-  });
+  const t = await embedded(
+    p,
+    {
+      MQTT_PORT: String(p + 1),
+      MQTTS_PORT: '0',
+      MQTT_WS_PORT: '0',
+      AMQP_PORT: String(p + 2),
+      METRICS_PORT: String(p + 3),
+      ...env,
+    },
+    cpus,
+  );
   return {
     shape: 'embedded',
     target: t,
@@ -110,6 +120,7 @@ export async function embeddedRig(): Promise<Rig> {
     amqpPort: p + 2,
     metrics: new Map([['platform', `http://127.0.0.1:${p + 3}/metrics`]]),
     rules: 'platform',
+    queues: 'platform',
     stop: () => t.stop(),
   };
 }

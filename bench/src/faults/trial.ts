@@ -23,6 +23,8 @@ export interface Scenario {
   readonly http?: boolean;
   /** The application sends queued commands to the devices all along (a second row counts them). */
   readonly commands?: boolean;
+  /** Settings of its own: the scenario gets a deployment of its own, started with them. */
+  readonly env?: Record<string, string>;
   /** Injects the fault and heals it; resolves when the scenario has done its part. */
   readonly inject: (ctx: Context) => Promise<void>;
 }
@@ -32,7 +34,10 @@ export interface Row {
   readonly sent: number;
   readonly acked: number;
   readonly delivered: number;
-  /** Not delivered by the channel's own rule: HTTP pushes failed, dropped while the host was paused, overflowed. */
+  /**
+   * Not delivered by the channel's own rule: HTTP pushes failed, dropped while the host was paused, overflowed; AMQP
+   * messages evicted for the project's size cap, or expired.
+   */
   readonly dropped: number;
   /** Acknowledged, not delivered, and not dropped by rule: lost. */
   readonly lostAfterAck: number;
@@ -86,12 +91,17 @@ export async function trial(rig: Rig, scenario: Scenario, o: TrialOptions): Prom
       }),
     250,
   );
-  const httpDrops = () =>
-    scrape(rig.metrics.get(rig.rules)!, 'nidus_pushes_total', {
-      channel: ['HTTP_FORWARDING'],
-      outcome: ['failed', 'blacklisted', 'overflow'],
-    });
-  const dropsBefore = scenario.http ? await httpDrops() : 0;
+  const drops = () =>
+    scenario.http
+      ? scrape(rig.metrics.get(rig.rules)!, 'nidus_pushes_total', {
+          channel: ['HTTP_FORWARDING'],
+          outcome: ['failed', 'blacklisted', 'overflow'],
+        })
+      : scrape(rig.metrics.get(rig.queues)!, 'nidus_pushes_total', {
+          channel: ['AMQP_FORWARDING'],
+          outcome: ['evicted', 'expired'],
+        });
+  const dropsBefore = await drops();
   // The most memory any process of the deployment held meanwhile (a restarted one is read under its new pid).
   let peak = { mb: 0, name: '' };
   const rss = setInterval(() => {
@@ -119,9 +129,10 @@ export async function trial(rig: Rig, scenario: Scenario, o: TrialOptions): Prom
     const acked = [...fleet.ackedByDevice().values()].reduce((n, s) => n + s.size, 0);
     await draining(() => ledger.missing(fleet.ackedByDevice()), o.drainS * 1000);
     await draining(() => fleet.commands.missing(app.commandsAcked), o.drainS * 1000);
-    const dropped = scenario.http ? (await httpDrops()) - dropsBefore : 0;
+    const dropped = (await drops()) - dropsBefore;
     const lostAfterAck = Math.max(0, ledger.missing(fleet.ackedByDevice()) - dropped);
     const notes: string[] = [...app.amqpErrors].map(([e, n]) => `AMQP: ${e} ×${n}`);
+    if (fleet.drops > 0) notes.push(`device connections dropped ×${fleet.drops}`);
     if (lostAfterAck > 0 && !scenario.http && rig.queued)
       notes.push(`${await rig.queued(app.queue)} still in the queue's store`);
     const rows: Row[] = [
