@@ -107,11 +107,11 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  server.close(); // first: a failed start must not leave it open (Jest would wait for it for ever)
   clients.forEach((c) => c.end(true));
   apps.forEach((a) => a.close());
   const codes = await Promise.all([...processes.values()].map((p) => p.stop()));
   expect(codes).toEqual(codes.map(() => 0));
-  server.close();
 });
 
 async function activeRule(action: Record<string, unknown>): Promise<void> {

@@ -129,7 +129,8 @@ export async function trial(rig: Rig, scenario: Scenario, o: TrialOptions): Prom
     const acked = [...fleet.ackedByDevice().values()].reduce((n, s) => n + s.size, 0);
     await draining(() => ledger.missing(fleet.ackedByDevice()), o.drainS * 1000);
     await draining(() => fleet.commands.missing(app.commandsAcked), o.drainS * 1000);
-    const dropped = (await drops()) - dropsBefore;
+    // a process restarted meanwhile counts from 0 again
+    const dropped = Math.max(0, (await drops()) - dropsBefore);
     const lostAfterAck = Math.max(0, ledger.missing(fleet.ackedByDevice()) - dropped);
     const notes: string[] = [...app.amqpErrors].map(([e, n]) => `AMQP: ${e} ×${n}`);
     if (fleet.drops > 0) notes.push(`device connections dropped ×${fleet.drops}`);

@@ -5,6 +5,8 @@ import { createServer } from 'node:net';
 // this as EADDRINUSE. Ports are therefore picked below that range, where only listeners live.
 const FIRST = 12_000;
 const END = 32_000;
+/** Ports this process was given: until its listener binds, a port looks free and could be given twice. */
+const given = new Set<number>();
 
 /**
  * The first of `count` consecutive TCP ports on 127.0.0.1 that were all free when asked, picked at random below the
@@ -13,13 +15,17 @@ const END = 32_000;
 export async function freePorts(count = 1): Promise<number> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const first = FIRST + Math.floor(Math.random() * (END - FIRST - count));
-    if (await allFree(first, count)) return first;
+    if (await allFree(first, count)) {
+      for (let port = first; port < first + count; port++) given.add(port);
+      return first;
+    }
   }
   throw new Error(`no ${count} consecutive free ports between ${FIRST} and ${END}`);
 }
 
 async function allFree(first: number, count: number): Promise<boolean> {
-  for (let port = first; port < first + count; port++) if (!(await free(port))) return false;
+  for (let port = first; port < first + count; port++)
+    if (given.has(port) || !(await free(port))) return false;
   return true;
 }
 
