@@ -2,7 +2,7 @@ import { connect as tcpConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NidusProcess, curl, freePort, run, tempDataDir } from '../support/nidus-process';
+import { NidusProcess, curl, embeddedEnv, freePort, run } from '../support/nidus-process';
 import { V5Project, iotdaLogin } from './device-clients';
 
 // Repeated failed logins from one address are rate-limited (issue 7, line 5), seen by mosquitto_pub bound to
@@ -16,22 +16,20 @@ let ports: { mqtt: number; mqtts: number; metrics: number };
 let device: string;
 
 beforeAll(async () => {
-  dataDir = tempDataDir();
-  ports = { mqtt: await freePort(), mqtts: await freePort(), metrics: await freePort() };
-  const api = await freePort();
-  platform = NidusProcess.start('platform', {
-    NIDUS_DATA_DIR: dataDir,
-    API_HTTP_PORT: String(api),
+  ports = { mqtt: 0, mqtts: await freePort(), metrics: await freePort() };
+  const made = await embeddedEnv({
     METRICS_PORT: String(ports.metrics),
-    MQTT_PORT: String(ports.mqtt),
     MQTTS_PORT: String(ports.mqtts),
     MQTT_WS_PORT: '0',
     MQTT_LOGIN_FAILURE_BURST: '3',
     MQTT_LOGIN_FAILURES_PER_MIN: '1',
     MQTT_LOGIN_BLOCK_S: String(blockS),
   });
+  ({ dataDir } = made);
+  ports.mqtt = made.mqttPort;
+  platform = NidusProcess.start('platform', made.env);
   await platform.up();
-  const v5 = V5Project.fromDataDir(`http://127.0.0.1:${api}`, dataDir);
+  const v5 = V5Project.fromDataDir(made.api, dataDir);
   device = await v5.addDevice(await v5.addProduct(), 'guarded', secret);
 }, 120_000);
 
@@ -96,6 +94,7 @@ it("answers wrong passwords with CONNACK 4 within the burst, then closes the add
   expect(await handshakeFrom('127.0.0.1')).toBe(true);
   const metrics = await curl(`http://127.0.0.1:${ports.metrics}/metrics`);
   expect(metrics.body).toMatch(/nidus_gateway_connects_total\{[^}]*outcome="source-blocked"[^}]*\} [1-9]/);
+  expect(metrics.body).toMatch(/nidus_gateway_blocked_sources\{[^}]*protocol="mqtt"[^}]*\} 1\n/);
 });
 
 it('counts connections that send no MQTT as failed logins too', async () => {
@@ -106,6 +105,8 @@ it('counts connections that send no MQTT as failed logins too', async () => {
 
 it('takes the address back when its block has run out', async () => {
   await new Promise((r) => setTimeout(r, blockS * 1000 + 200));
+  const metrics = await curl(`http://127.0.0.1:${ports.metrics}/metrics`);
+  expect(metrics.body).toMatch(/nidus_gateway_blocked_sources\{[^}]*protocol="mqtt"[^}]*\} 0\n/);
   const output = await publishFrom('127.0.0.2');
   expect(output).toContain('received CONNACK (0)');
   expect(output).toContain('received PUBACK');

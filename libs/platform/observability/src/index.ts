@@ -4,6 +4,7 @@ export {
   type ForwardingMetrics,
   createMetricsRegistry,
   deviceGatewayMetrics,
+  watchBlockedSources,
   forwardingMetrics,
   httpRequestMetrics,
   syncCallMetrics,

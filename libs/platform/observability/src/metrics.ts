@@ -118,6 +118,32 @@ export function deviceGatewayMetrics(registry: Registry) {
 }
 export type DeviceGatewayMetrics = ReturnType<typeof deviceGatewayMetrics>;
 
+/** Per registry, what each gateway protocol reports as its blocked sources. */
+const blockedSourceCounts = new WeakMap<Registry, Map<string, () => number>>();
+
+/**
+ * `nidus_gateway_blocked_sources{protocol}`: the source addresses a device gateway refuses now for their failed
+ * logins, read from `count` at each scrape.
+ */
+export function watchBlockedSources(registry: Registry, protocol: string, count: () => number): void {
+  let counts = blockedSourceCounts.get(registry);
+  if (!counts) {
+    const perProtocol = new Map<string, () => number>();
+    counts = perProtocol;
+    blockedSourceCounts.set(registry, perProtocol);
+    new Gauge({
+      name: 'nidus_gateway_blocked_sources',
+      help: 'Source addresses whose connections a device gateway closes now, for their failed logins, by protocol',
+      labelNames: ['protocol'],
+      registers: [registry],
+      collect() {
+        for (const [name, read] of perProtocol) this.set({ protocol: name }, read());
+      },
+    });
+  }
+  counts.set(protocol, count);
+}
+
 /** Synchronous commands, property sets and gets (spec 03 §5.3), and the device answers that end them. */
 export function syncCallMetrics(registry: Registry) {
   return {

@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { type MqttClient, connectAsync } from 'mqtt';
 import type { DeviceAccess, EventEnvelope, ProductAccess, TopicDefinition } from '@nidus/contracts';
 import { type StatusUpdatePush, deviceMessageReportedV1, deviceStatusChangedV1 } from '@nidus/contracts';
-import { type DeviceDirectory, DeviceSessions, GatewayInstance, UplinkPipeline } from '@nidus/gateway-kit';
+import {
+  type DeviceDirectory,
+  DeviceSessions,
+  GatewayInstance,
+  SourceGuard,
+  UplinkPipeline,
+} from '@nidus/gateway-kit';
 import type { EventBus } from '@nidus/messaging-core';
 import { loadConfig } from '@nidus/platform-config';
 import type { InternalClient } from '@nidus/platform-iotda-http';
@@ -129,6 +135,7 @@ describe('mqtt-gateway while the bus is down (spec 01 durability: PUBACK only af
       directory,
       sessions,
       pipeline,
+      guard: new SourceGuard(runtime.config.mqtt.loginFailures, systemClock.now),
     });
     server = createServer((socket) => service.handle(socket, 'tcp'));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));

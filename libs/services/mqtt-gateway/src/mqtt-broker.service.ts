@@ -84,7 +84,7 @@ export class MqttBrokerService {
     this.sessions = parts.sessions;
     this.pipeline = parts.pipeline;
     this.instance = parts.instance;
-    this.guard = new SourceGuard(runtime.config.mqtt.loginFailures, () => runtime.clock.now());
+    this.guard = parts.guard;
     this.instance.onResumed(() => this.reannounce());
     this.broker = createBroker({
       id: `nidus-${runtime.config.instanceId}`,

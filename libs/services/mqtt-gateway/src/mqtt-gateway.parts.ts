@@ -1,5 +1,12 @@
-import { DeviceDirectory, DeviceSessions, GatewayInstance, UplinkPipeline } from '@nidus/gateway-kit';
+import {
+  DeviceDirectory,
+  DeviceSessions,
+  GatewayInstance,
+  SourceGuard,
+  UplinkPipeline,
+} from '@nidus/gateway-kit';
 import { InternalClient } from '@nidus/platform-iotda-http';
+import { watchBlockedSources } from '@nidus/platform-observability';
 import type { ServiceRuntime } from '@nidus/platform-runtime';
 
 /** The gateway-kit pieces the MQTT gateway is built from, made once per service instance. */
@@ -10,6 +17,8 @@ export interface MqttGatewayParts {
   readonly directory: DeviceDirectory;
   readonly sessions: DeviceSessions;
   readonly pipeline: UplinkPipeline;
+  /** Failed logins per source address (`nidus_gateway_blocked_sources` counts the addresses it blocks). */
+  readonly guard: SourceGuard;
 }
 
 export const MQTT_GATEWAY_PARTS = Symbol('MQTT_GATEWAY_PARTS');
@@ -34,5 +43,7 @@ export async function makeMqttGatewayParts(runtime: ServiceRuntime): Promise<Mqt
     clock: runtime.clock,
     source: instance.source,
   });
-  return { instance, client, directory, sessions, pipeline };
+  const guard = new SourceGuard(config.mqtt.loginFailures, () => runtime.clock.now());
+  watchBlockedSources(runtime.metrics, 'mqtt', () => guard.blockedCount());
+  return { instance, client, directory, sessions, pipeline, guard };
 }
