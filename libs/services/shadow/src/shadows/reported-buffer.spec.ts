@@ -80,6 +80,26 @@ describe('ReportedBuffer', () => {
     expect(writes).toEqual(['d1:1', 'd2:998', 'd0:999', 'd1:1000']);
   });
 
+  it('writes the devices of a flush side by side, 32 at most, each once', async () => {
+    const written: string[] = [];
+    let running = 0;
+    let most = 0;
+    const buffer = new ReportedBuffer(
+      60_000,
+      async (_t, d) => {
+        most = Math.max(most, ++running);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        written.push(d);
+        running--;
+      },
+      silentLogger,
+    );
+    for (let i = 0; i < 100; i++) buffer.add('p', `d${i}`, [report('A', { x: i })]);
+    await buffer.flush();
+    expect(most).toBe(32);
+    expect(written.sort()).toEqual(Array.from({ length: 100 }, (_, i) => `d${i}`).sort());
+  });
+
   it('keeps writing other devices when one write fails, and flushes on its own after flushMs', async () => {
     const written: string[] = [];
     const buffer = new ReportedBuffer(

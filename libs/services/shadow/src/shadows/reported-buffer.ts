@@ -11,6 +11,12 @@ export interface Report {
 type Write = (tenant: string, deviceId: string, reports: readonly Report[]) => Promise<void>;
 
 /**
+ * Devices a flush writes side by side. Each device is in a flush once, so their writes never meet; side by side they
+ * share the store's commits and round trips (one at a time, 400 reports a second took more than 2.5 ms a device).
+ */
+const writersPerFlush = 32;
+
+/**
  * Property reports on their way into the shadows, written behind (ADR 0010): a device reporting ten times a second
  * costs one document write per `flushMs`, not ten, and the bus consumer never waits for the store. Every reader of a
  * shadow (the API, a device's shadow get, a desired update) flushes that device first, so it sees every report
@@ -73,18 +79,20 @@ export class ReportedBuffer {
     if (this.waiting) return this.waiting;
     this.waiting = this.serially(async () => {
       this.waiting = undefined;
-      const batch = [...this.dirty.values()];
+      const batch = this.dirty.values();
       this.dirty = new Map();
-      for (const { tenant, deviceId, reports } of batch) {
-        await this.write(tenant, deviceId, reports).catch((error: unknown) =>
-          this.logger.error({ err: error, deviceId }, 'reported values not written to the shadow'),
-        );
-      }
+      const writer = async () => {
+        for (const { tenant, deviceId, reports } of batch)
+          await this.write(tenant, deviceId, reports).catch((error: unknown) =>
+            this.logger.error({ err: error, deviceId }, 'reported values not written to the shadow'),
+          );
+      };
+      await Promise.all(Array.from({ length: writersPerFlush }, writer));
     });
     return this.waiting;
   }
 
-  /** One write at a time, in order: a device's older reports never land on top of its newer ones. */
+  /** One flush at a time, in order: a device's older reports never land on top of its newer ones. */
   private serially(work: () => Promise<void>): Promise<void> {
     const run = this.queue.then(work);
     this.queue = run.catch(() => undefined);
