@@ -6,7 +6,8 @@ import { type Seen, answerRequests, useValvePlatform } from './answering-device'
 // once or queued for an offline device and sent one at a time when it connects, with every status, across a restart.
 
 const secret = 'e2eSecret0123456789';
-const nidus = useValvePlatform();
+const historyPerDevice = 3;
+const nidus = useValvePlatform({ SHADOW_COMMAND_HISTORY_PER_DEVICE: String(historyPerDevice) });
 
 interface Command {
   command_id: string;
@@ -135,6 +136,29 @@ describe('delay', () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect([seen.length, again.length]).toEqual([1, 0]);
   }, 60_000);
+});
+
+describe('history', () => {
+  it("keeps a device's newest commands, removing its oldest finished ones but never a queued one", async () => {
+    const id = await nidus.v5.addDevice(nidus.product, 'acmd-history', secret);
+    const send = async (strategy: 'immediately' | 'delay') =>
+      (await nidus.v5.request<Command>('POST', `/devices/${id}/async-commands`, setMode('AUTO', strategy)))
+        .json;
+    const failed: Command[] = [];
+    for (let i = 0; i < 5; i++) failed.push(await send('immediately')); // offline: FAILED at once
+    expect(failed.map((c) => c.status)).toEqual(Array(5).fill('FAILED'));
+    const history = () =>
+      nidus.v5.request<{ commands: Command[] }>('GET', `/devices/${id}/async-commands-history?limit=50`);
+    const newest = failed.slice(-historyPerDevice).reverse();
+    expect((await history()).json.commands.map((c) => c.command_id)).toEqual(newest.map((c) => c.command_id));
+    const gone = await nidus.v5.request('GET', `/devices/${id}/async-commands/${failed[0]!.command_id}`);
+    expect(gone.status).toBe(404);
+    const queued: Command[] = [];
+    for (let i = 0; i < historyPerDevice + 1; i++) queued.push(await send('delay'));
+    const kept = (await history()).json.commands;
+    expect(kept.map((c) => c.status)).toEqual(Array(historyPerDevice + 1).fill('PENDING'));
+    expect(kept.map((c) => c.command_id)).toEqual(queued.map((c) => c.command_id).reverse());
+  });
 });
 
 describe('API errors', () => {

@@ -115,6 +115,14 @@ describe('loadConfig', () => {
     expect(keys).toEqual(['MQTT_LOGIN_FAILURE_BURST', 'AMQP_PROJECT_CAP_BYTES']);
   });
 
+  it('reads how many asynchronous commands a device keeps, from 1', () => {
+    expect(loadConfig({}, options).commandHistoryPerDevice).toBe(100);
+    expect(loadConfig({ SHADOW_COMMAND_HISTORY_PER_DEVICE: '5' }, options).commandHistoryPerDevice).toBe(5);
+    expect(problemsOf({ SHADOW_COMMAND_HISTORY_PER_DEVICE: '0' })[0]).toMatch(
+      /^SHADOW_COMMAND_HISTORY_PER_DEVICE:/,
+    );
+  });
+
   it('names every bad key in one error', () => {
     const problems = problemsOf({
       NIDUS_BUS: 'rabbitmq',

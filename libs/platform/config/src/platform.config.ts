@@ -25,6 +25,11 @@ export interface PlatformConfig {
   readonly gatewayHeartbeatMs: number;
   /** How long a synchronous command, property set or property get waits for the device's answer, in ms. */
   readonly syncCallTimeoutMs: number;
+  /**
+   * Asynchronous commands kept per device, queued and finished (spec 05 §3.5.5's history); a new one removes the
+   * device's oldest finished ones beyond it.
+   */
+  readonly commandHistoryPerDevice: number;
   readonly bus: { readonly kind: 'memory' } | KafkaConfig;
   readonly store: { readonly kind: 'embedded' } | { readonly kind: 'mongo'; readonly uri: string };
   readonly sessions: { readonly kind: 'memory' } | { readonly kind: 'redis'; readonly url: string };
@@ -129,6 +134,7 @@ const envSchema = z.object({
   NIDUS_SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   NIDUS_GATEWAY_HEARTBEAT_MS: positiveInt.default(10_000),
   SHADOW_SYNC_TIMEOUT_MS: positiveInt.max(600_000).default(20_000),
+  SHADOW_COMMAND_HISTORY_PER_DEVICE: positiveInt.max(100_000).default(100),
   NIDUS_BUS: z.enum(['memory', 'kafka']).default('memory'),
   NIDUS_STORE: z.enum(['embedded', 'mongo']).default('embedded'),
   NIDUS_SESSIONS: z.enum(['memory', 'redis']).default('memory'),
@@ -263,6 +269,7 @@ export function loadConfig(env: Env, options: LoadOptions): PlatformConfig {
     shutdownTimeoutMs: e.NIDUS_SHUTDOWN_TIMEOUT_MS,
     gatewayHeartbeatMs: e.NIDUS_GATEWAY_HEARTBEAT_MS,
     syncCallTimeoutMs: e.SHADOW_SYNC_TIMEOUT_MS,
+    commandHistoryPerDevice: e.SHADOW_COMMAND_HISTORY_PER_DEVICE,
     bus:
       e.NIDUS_BUS === 'kafka'
         ? {

@@ -81,6 +81,7 @@ export class AsyncCommandsService {
       created_time: formatCompactUtc(now),
     };
     const stored = await commands.insert(project, id, command).catch(unavailable);
+    await this.trimHistory(project, deviceId);
     if (delay) {
       await this.transition(project, stored, 'PENDING', now, { deadlineMs: expiryOf(command) });
       await this.pump(access);
@@ -295,6 +296,24 @@ export class AsyncCommandsService {
       if (await this.transition(project, stored, status, now, extra)) return true;
     }
     throw new Error(`command ${recordId} kept changing`);
+  }
+
+  /**
+   * Keeps the device's newest `commandHistoryPerDevice` commands (records are time-ordered): of the older ones, the
+   * finished go. Without it the history grows for ever (20 commands a second are 1.7 million records a day).
+   */
+  private async trimHistory(project: string, deviceId: string): Promise<void> {
+    const { commands } = this.parts;
+    const excess =
+      (await commands.count(project, { device_id: deviceId })) - this.runtime.config.commandHistoryPerDevice;
+    if (excess <= 0) return;
+    const oldest = await commands.find(
+      project,
+      { device_id: deviceId },
+      { limit: Math.min(excess, 500), order: 'asc' },
+    );
+    for (const { id, data } of oldest.items)
+      if (terminalStatuses.includes(data.status)) await commands.delete(project, id);
   }
 
   private async find(project: string, deviceId: string, commandId: string) {
