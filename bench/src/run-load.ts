@@ -32,6 +32,15 @@ export async function runLoad(
 
 /** Resident memory of a process, in MB (from /proc). */
 export function rssMb(pid: number): number {
+  return residentMb(pid).rss;
+}
+
+/**
+ * A process's resident memory in MB: all of it; `anon`, its own (heap, stacks, malloc'd memory); `file`, pages of
+ * mapped files (the executable, libraries, memory-mapped databases), which the kernel may drop and read again.
+ */
+export function residentMb(pid: number): { rss: number; anon: number; file: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
+  return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') + kb('RssShmem') };
 }

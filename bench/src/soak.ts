@@ -3,17 +3,20 @@ import { parseArgs, runCheck } from './args';
 import { register } from './bench-devices';
 import { agent } from './nidus-target';
 import { type Rig, distributedRig, embeddedRig, scrape } from './rigs';
-import { rssMb } from './run-load';
+import { residentMb } from './run-load';
 import { Application, simServices } from './sim/application';
 import { Fleet, draining, sleep } from './sim/fleet';
 
 // `npm run soak -- --minutes N` (issue 7): steady load from simulated IoTDA devices (reports, messages, answered
 // commands) for N minutes against one shape; every 10 s a line with each process's RSS and event-loop lag (p99, from its
 // Prometheus endpoint), the Kafka consumer lag of the deployment's groups (distributed shape), PUBACK and device → AMQP
-// application latency. At the end: lost-after-ack and, per process, two trends after the warm-up (least-squares lines):
-// its RSS, and the floor of its V8 heap used (the lowest sample of each 2 minutes: what survives garbage collection).
-// It fails when something acknowledged was lost or a process's RSS grows. A heap floor that stays flat beside a
-// growing RSS is V8 keeping room it freed, not objects piling up; the table tells the two apart.
+// application latency. At the end: lost-after-ack and, per process, trends after the warm-up (least-squares lines):
+// its RSS; the anonymous part of it (its own memory: V8's heap, malloc, stacks), RSS without the pages of mapped files
+// (the executable, and SQLite's memory-mapped database files, which grow with the data the soak writes, such as the
+// history of its commands: the kernel keeps them as page cache and drops them under pressure); and the floor of its
+// V8 heap used (the lowest sample of each 2 minutes: what survives garbage collection). It fails when something
+// acknowledged was lost or a process's anonymous memory grows. A heap floor that stays flat beside growing anonymous
+// memory is V8 keeping room it freed, or native memory; the table tells them apart.
 // Arguments (--name value or name=value): minutes=30 shape=distributed|embedded devices=500 rate=(40 distributed, 400
 // embedded) warmup=(a fifth of the run, at least 2 minutes).
 
@@ -112,6 +115,7 @@ async function main(): Promise<boolean> {
       : undefined;
   const names = rig.deployment.names();
   const rss = new Map<string, [number, number][]>(names.map((n) => [n, []]));
+  const anon = new Map<string, [number, number][]>(names.map((n) => [n, []]));
   const heap = new Map<string, [number, number][]>([...rig.metrics.keys()].map((n) => [n, []]));
   let failed = false;
   try {
@@ -129,15 +133,18 @@ async function main(): Promise<boolean> {
         `commands/s, ${minutes} min, RSS trend after ${warmupMin} min`,
     );
     console.log(
-      `  columns: minute | RSS MB per process (${names.join(', ')}) | event-loop p99 ms, worst process |`,
+      `  columns: minute | RSS/anonymous MB per process (${names.join(', ')}) | event-loop p99 ms, worst process |`,
     );
     console.log('           bus lag | PUBACK p99 ms | device → application p50/p99 ms | acked | delivered');
     const start = Date.now();
     while (Date.now() - start < minutes * 60_000) {
       await sleep(everyMs);
       const minute = (Date.now() - start) / 60_000;
-      const sizes = names.map((n) => rssMb(rig.deployment.pid(n)));
-      sizes.forEach((mb, i) => rss.get(names[i]!)!.push([minute, mb]));
+      const sizes = names.map((n) => residentMb(rig.deployment.pid(n)));
+      sizes.forEach((mb, i) => {
+        rss.get(names[i]!)!.push([minute, mb.rss]);
+        anon.get(names[i]!)!.push([minute, mb.anon]);
+      });
       const lags = await Promise.all([...rig.metrics.values()].map(loopLagMs));
       const heaps = await Promise.all([...rig.metrics.values()].map(heapMb));
       [...heap.values()].forEach((points, i) => Number.isNaN(heaps[i]!) || points.push([minute, heaps[i]!]));
@@ -145,7 +152,7 @@ async function main(): Promise<boolean> {
       const puback = fleet.takeLatencies();
       const e2e = app.takeLatencies();
       console.log(
-        `  ${minute.toFixed(1).padStart(5)} | ${sizes.map((mb) => mb.toFixed(0)).join(' ')} | ` +
+        `  ${minute.toFixed(1).padStart(5)} | ${sizes.map((mb) => `${mb.rss.toFixed(0)}/${mb.anon.toFixed(0)}`).join(' ')} | ` +
           `${fmt(Math.max(...lags.filter((l) => !Number.isNaN(l))), 1)} | ${fmt(bus)} | ${fmt(puback.p99, 1)} | ` +
           `${fmt(e2e.p50, 1)}/${fmt(e2e.p99, 1)} | ${fleet.ackCount} | ${app.amqp.delivered}`,
       );
@@ -169,21 +176,25 @@ async function main(): Promise<boolean> {
       );
     failed = lost > 0 || lostCommands > 0;
     console.log(
-      '\n  | process | RSS after warm-up → end MB | RSS trend MB/h | heap floor after warm-up → end MB | ' +
-        'heap floor trend MB/h | verdict |',
+      '\n  | process | RSS after warm-up → end MB | trend MB/h | anonymous → end MB | trend MB/h | ' +
+        'heap floor → end MB | trend MB/h | verdict |',
     );
-    console.log('  |---|--:|--:|--:|--:|---|');
-    for (const [name, points] of rss) {
-      const after = points.filter(([m]) => m >= warmupMin);
-      if (after.length < 3) continue;
-      const r = trend(after);
-      const heapFloors = floors(heap.get(name) ?? [], 2).filter(([m]) => m >= warmupMin);
-      const h = heapFloors.length >= 3 ? trend(heapFloors) : undefined;
-      failed ||= !r.flat;
+    console.log('  |---|--:|--:|--:|--:|--:|--:|---|');
+    const column = (t: ReturnType<typeof trend> | undefined) =>
+      t ? `${t.first.toFixed(0)} → ${t.last.toFixed(0)} | ${t.perH.toFixed(1)}` : '– | –';
+    for (const name of names) {
+      const after = (series: Map<string, [number, number][]>) => {
+        const points = (series.get(name) ?? []).filter(([m]) => m >= warmupMin);
+        return points.length >= 3 ? trend(points) : undefined;
+      };
+      const [r, a] = [after(rss), after(anon)];
+      if (!r || !a) continue;
+      const h = after(new Map([[name, floors(heap.get(name) ?? [], 2)]]));
+      failed ||= !a.flat;
+      const verdict = a.flat ? (r.flat ? 'flat' : 'flat (mapped files grow)') : 'MEMORY GROWS';
       console.log(
-        `  | ${name} | ${r.first.toFixed(0)} → ${r.last.toFixed(0)} | ${r.perH.toFixed(1)} | ` +
-          `${h ? `${h.first.toFixed(0)} → ${h.last.toFixed(0)} | ${h.perH.toFixed(1)}` : '– | –'} | ` +
-          `${r.flat ? 'flat' : 'RSS GROWS'}${h && !h.flat ? ', heap floor grows' : ''} |`,
+        `  | ${name} | ${column(r)} | ${column(a)} | ${column(h)} | ${verdict}` +
+          `${h && !h.flat ? ', heap floor grows' : ''} |`,
       );
     }
     fleet.stop();
