@@ -18,7 +18,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       services: ['api', 'device-registry'],
       bus: { kind: 'memory' },
-      store: { kind: 'embedded' },
+      store: { kind: 'embedded', cacheMb: 8 },
       sessions: { kind: 'memory' },
       logLevel: 'info',
       metricsPort: 9464,
@@ -113,6 +113,14 @@ describe('loadConfig', () => {
       (p) => p.split(':')[0],
     );
     expect(keys).toEqual(['MQTT_LOGIN_FAILURE_BURST', 'AMQP_PROJECT_CAP_BYTES']);
+  });
+
+  it('reads the embedded store page cache, in MB', () => {
+    expect(loadConfig({ NIDUS_STORE_CACHE_MB: '64' }, options).store).toEqual({
+      kind: 'embedded',
+      cacheMb: 64,
+    });
+    expect(problemsOf({ NIDUS_STORE_CACHE_MB: '0' })[0]).toMatch(/^NIDUS_STORE_CACHE_MB:/);
   });
 
   it('reads how many asynchronous commands a device keeps, from 1', () => {

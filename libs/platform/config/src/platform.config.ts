@@ -31,7 +31,10 @@ export interface PlatformConfig {
    */
   readonly commandHistoryPerDevice: number;
   readonly bus: { readonly kind: 'memory' } | KafkaConfig;
-  readonly store: { readonly kind: 'embedded' } | { readonly kind: 'mongo'; readonly uri: string };
+  /** `cacheMb`: each embedded store's own page cache (one SQLite file per service; reads come from the mapped file). */
+  readonly store:
+    | { readonly kind: 'embedded'; readonly cacheMb: number }
+    | { readonly kind: 'mongo'; readonly uri: string };
   readonly sessions: { readonly kind: 'memory' } | { readonly kind: 'redis'; readonly url: string };
   /** HTTP port per service; a service without one serves no HTTP of its own (embedded shape). */
   readonly httpPorts: Readonly<Partial<Record<ServiceName, number>>>;
@@ -137,6 +140,7 @@ const envSchema = z.object({
   SHADOW_COMMAND_HISTORY_PER_DEVICE: positiveInt.max(100_000).default(100),
   NIDUS_BUS: z.enum(['memory', 'kafka']).default('memory'),
   NIDUS_STORE: z.enum(['embedded', 'mongo']).default('embedded'),
+  NIDUS_STORE_CACHE_MB: positiveInt.max(65_536).default(8),
   NIDUS_SESSIONS: z.enum(['memory', 'redis']).default('memory'),
   LOG_LEVEL: z.enum(logLevels).default('info'),
   METRICS_PORT: port.default(9464),
@@ -280,7 +284,10 @@ export function loadConfig(env: Env, options: LoadOptions): PlatformConfig {
             replicationFactor: e.KAFKA_REPLICATION_FACTOR,
           }
         : { kind: 'memory' },
-    store: e.NIDUS_STORE === 'mongo' ? { kind: 'mongo', uri: e.MONGODB_URI! } : { kind: 'embedded' },
+    store:
+      e.NIDUS_STORE === 'mongo'
+        ? { kind: 'mongo', uri: e.MONGODB_URI! }
+        : { kind: 'embedded', cacheMb: e.NIDUS_STORE_CACHE_MB },
     sessions: e.NIDUS_SESSIONS === 'redis' ? { kind: 'redis', url: e.REDIS_URL! } : { kind: 'memory' },
     httpPorts,
     serviceUrls,

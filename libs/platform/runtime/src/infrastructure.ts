@@ -53,7 +53,9 @@ export async function openInfrastructure(config: PlatformConfig, logger: Logger)
       once(documents, service, async () =>
         config.store.kind === 'mongo'
           ? MongoDocumentStore.connect({ uri: config.store.uri })
-          : new SqliteDocumentStore(join(config.dataDir, 'documents', `${service}.sqlite`)),
+          : new SqliteDocumentStore(join(config.dataDir, 'documents', `${service}.sqlite`), {
+              cacheMb: config.store.cacheMb,
+            }),
       ),
     sessions: (service) =>
       once(sessions, service, async () =>
