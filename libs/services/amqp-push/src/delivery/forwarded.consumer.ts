@@ -137,8 +137,9 @@ export class ForwardedConsumer implements OnApplicationBootstrap, BeforeApplicat
 
   /**
    * Drops the project's oldest messages while it holds more than its cap: one pass adds the sizes up, a second drops
-   * from the head until enough is gone, passing over those an instance has claimed to send. Both read a page at a time, so memory stays that of a page however large the
-   * backlog (a list of every message would not be: 1 GB of small messages is millions).
+   * from the head until enough is gone, passing over those an instance has claimed to send. Both read a page at a
+   * time, so memory stays that of a page however large the backlog (a list of every message would not be: 1 GB of
+   * small messages is millions).
    */
   private async cap(project: string): Promise<void> {
     const { projectCapBytes } = this.runtime.config.amqp;
