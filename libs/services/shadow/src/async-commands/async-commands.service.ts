@@ -81,7 +81,9 @@ export class AsyncCommandsService {
       created_time: formatCompactUtc(now),
     };
     const stored = await commands.insert(project, id, command).catch(unavailable);
-    await this.trimHistory(project, deviceId);
+    await this.trimHistory(project, deviceId).catch((error: unknown) =>
+      this.runtime.logger.warn({ err: error, deviceId }, 'async commands: history not trimmed'),
+    );
     if (delay) {
       await this.transition(project, stored, 'PENDING', now, { deadlineMs: expiryOf(command) });
       await this.pump(access);
