@@ -137,9 +137,9 @@ export class ForwardedConsumer implements OnApplicationBootstrap, BeforeApplicat
 
   /**
    * Drops the project's oldest messages while it holds more than its cap: one pass adds the sizes up, a second drops
-   * from the head until enough is gone, passing over those an instance has claimed to send. Both read a page at a
-   * time, so memory stays that of a page however large the backlog (a list of every message would not be: 1 GB of
-   * small messages is millions).
+   * from the head until enough is gone, passing over those an instance has claimed to send (also since the read) and
+   * those settled meanwhile. Both read a page at a time, so memory stays that of a page however large the backlog (a
+   * list of every message would not be: 1 GB of small messages is millions).
    */
   private async cap(project: string): Promise<void> {
     const { projectCapBytes } = this.runtime.config.amqp;
@@ -152,7 +152,7 @@ export class ForwardedConsumer implements OnApplicationBootstrap, BeforeApplicat
     for await (const m of this.parts.messages.all(project)) {
       if (excess <= 0) break;
       if ((m.data.claim?.until ?? 0) > now) continue; // on its way to a consumer of some instance: it stays
-      await this.parts.messages.remove(project, m.id);
+      if (!(await this.parts.messages.evict(project, m))) continue; // delivered or claimed since the read
       excess -= Buffer.byteLength(m.data.body);
       evicted++;
     }

@@ -3,6 +3,7 @@ import {
   type DocumentCollection,
   type DocumentStore,
   type StoredDocument,
+  VersionConflictError,
   deleteAll,
 } from '@nidus/persistence-core';
 
@@ -62,6 +63,17 @@ export class MessageStore {
 
   async remove(project: string, id: string): Promise<void> {
     await this.store.delete(project, id);
+  }
+
+  /**
+   * Drops a message as it was read (the cap's eviction): false when it is gone already (delivered and settled since)
+   * or has changed (an instance claimed it to send since).
+   */
+  async evict(project: string, message: QueuedMessage): Promise<boolean> {
+    return this.store.delete(project, message.id, message.version).catch((error: unknown) => {
+      if (error instanceof VersionConflictError) return false;
+      throw error;
+    });
   }
 
   /** Drops every message of a deleted queue. */

@@ -301,3 +301,18 @@ describe('MessageStore retention', () => {
     expect(await store.next('p2', 'b', undefined, 10)).toEqual([]);
   });
 });
+
+describe('MessageStore eviction (the size cap)', () => {
+  it('drops a message as it was read, but not one settled or claimed since', async () => {
+    for (const body of ['e1', 'e2', 'e3']) await store.append('p3', ids.next(), message('q', body));
+    const [e1, e2, e3] = await store.next('p3', 'q', undefined, 10);
+    await store.remove('p3', e2!.id); // delivered and settled meanwhile
+    await store.replace('p3', e3!, { ...e3!.data, claim: { by: 'other', until: Date.now() + 60_000 } });
+    expect([
+      await store.evict('p3', e1!),
+      await store.evict('p3', e2!),
+      await store.evict('p3', e3!),
+    ]).toEqual([true, false, false]);
+    expect((await store.next('p3', 'q', undefined, 10)).map((m) => m.data.body)).toEqual(['e3']);
+  });
+});
