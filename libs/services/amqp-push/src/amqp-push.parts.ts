@@ -7,6 +7,7 @@ import type { ServiceRuntime } from '@nidus/platform-runtime';
 import { AccessCodes } from './access-codes/access-codes';
 import { type MessageClaims, StoreClaims, soleInstance } from './delivery/message-claims';
 import { MessageStore } from './delivery/message-store';
+import { ProjectCap } from './delivery/project-cap';
 import { QueueHub } from './delivery/queue-hub';
 import { type QueueStore, openQueueStore } from './queues/queue.schema';
 
@@ -30,6 +31,8 @@ export interface AmqpParts {
   /** Which instance sends a message: every one is this instance's unless the store is shared (distributed shape). */
   readonly claims: MessageClaims;
   readonly hub: QueueHub;
+  /** The size cap of a project's messages, applied by one instance at a time. */
+  readonly cap: ProjectCap;
   readonly ids: RecordIdGenerator;
   readonly clock: Clock;
 }
@@ -54,6 +57,7 @@ export async function makeAmqpParts(runtime: ServiceRuntime): Promise<AmqpParts>
     messages,
     claims,
     hub: new QueueHub(messages, runtime.logger, claims),
+    cap: new ProjectCap(messages, await runtime.sessions(), config.instanceId, clock),
     ids: new RecordIdGenerator(runtime.clock),
     clock: runtime.clock,
   };

@@ -135,30 +135,14 @@ export class ForwardedConsumer implements OnApplicationBootstrap, BeforeApplicat
     this.sweeps++;
   }
 
-  /**
-   * Drops the project's oldest messages while it holds more than its cap: one pass adds the sizes up, a second drops
-   * from the head until enough is gone, passing over those an instance has claimed to send (also since the read) and
-   * those settled meanwhile. Both read a page at a time, so memory stays that of a page however large the backlog (a
-   * list of every message would not be: 1 GB of small messages is millions).
-   */
+  /** The project's size cap (ProjectCap), counted as pushes of outcome `evicted`. */
   private async cap(project: string): Promise<void> {
     const { projectCapBytes } = this.runtime.config.amqp;
-    let total = 0;
-    for await (const m of this.parts.messages.all(project)) total += Buffer.byteLength(m.data.body);
-    let excess = total - projectCapBytes;
-    if (excess <= 0) return;
-    let evicted = 0;
-    const now = this.parts.clock.now();
-    for await (const m of this.parts.messages.all(project)) {
-      if (excess <= 0) break;
-      if ((m.data.claim?.until ?? 0) > now) continue; // on its way to a consumer of some instance: it stays
-      if (!(await this.parts.messages.evict(project, m))) continue; // delivered or claimed since the read
-      excess -= Buffer.byteLength(m.data.body);
-      evicted++;
-    }
-    this.metrics.pushes.inc({ channel, outcome: 'evicted' }, evicted);
+    const applied = await this.parts.cap.apply(project, projectCapBytes);
+    if (!applied || applied.total <= projectCapBytes) return;
+    this.metrics.pushes.inc({ channel, outcome: 'evicted' }, applied.evicted);
     this.runtime.logger.warn(
-      { project, total, capBytes: projectCapBytes, evicted },
+      { project, ...applied, capBytes: projectCapBytes },
       'amqp: the project holds more than its cap, its oldest messages dropped',
     );
   }

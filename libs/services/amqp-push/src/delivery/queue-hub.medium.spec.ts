@@ -6,9 +6,10 @@ import { RecordIdGenerator } from '@nidus/domain-ids';
 import { loadConfig } from '@nidus/platform-config';
 import { type Infrastructure, openInfrastructure } from '@nidus/platform-runtime';
 import { DuplicateKeyError } from '@nidus/persistence-core';
-import { silentLogger } from '@nidus/ports';
+import { silentLogger, systemClock } from '@nidus/ports';
 import { StoreClaims, claimMs } from './message-claims';
 import { MessageStore, type QueuedMessage, type StoredMessage } from './message-store';
+import { ProjectCap } from './project-cap';
 import { type Outlet, QueueHub, maxUnsettledPerReceiver } from './queue-hub';
 
 // The QueueHub over the embedded store: receivers stood in for by outlets whose credit the test sets (the AMQP links
@@ -314,5 +315,22 @@ describe('MessageStore eviction (the size cap)', () => {
       await store.evict('p3', e3!),
     ]).toEqual([true, false, false]);
     expect((await store.next('p3', 'q', undefined, 10)).map((m) => m.data.body)).toEqual(['e3']);
+  });
+});
+
+describe('ProjectCap', () => {
+  it('drops the oldest beyond the cap, passing over a claimed one, with one instance at a time', async () => {
+    const bodies10 = Array.from({ length: 10 }, (_, i) => `message-${i}`.padEnd(10, '.'));
+    for (const body of bodies10) await store.append('p4', ids.next(), message('q', body));
+    const [head] = await store.next('p4', 'q', undefined, 1);
+    await store.replace('p4', head!, { ...head!.data, claim: { by: 'other', until: Date.now() + 60_000 } });
+    const sessions = await infra.sessions('amqp-push');
+    const [a, b] = ['a', 'b'].map((name) => new ProjectCap(store, sessions, name, systemClock));
+    const applied = await Promise.all([a!.apply('p4', 50), b!.apply('p4', 50)]);
+    expect(applied).toContainEqual({ total: 100, evicted: 5 });
+    expect(applied).toContain(undefined); // the other instance found the project taken
+    const left = (await store.next('p4', 'q', undefined, 20)).map((m) => m.data.body);
+    expect(left).toEqual([bodies10[0], ...bodies10.slice(6)]);
+    expect(await b!.apply('p4', 50)).toEqual({ total: 50, evicted: 0 }); // the lease was given back
   });
 });
