@@ -64,6 +64,7 @@ describe('distributed shape', () => {
     expect(Object.keys(ready.checks).sort()).toEqual([
       'amqp-push.bus',
       'amqp-push.documents',
+      'amqp-push.sessions',
       'api.bus',
       'api.documents',
       'bus',

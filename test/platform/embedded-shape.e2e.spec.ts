@@ -47,6 +47,7 @@ describe('embedded shape', () => {
         'shadow.sessions': { ok: true, detail: 'in-process' },
         'amqp-push.bus': { ok: true, detail: 'journaled' },
         'amqp-push.documents': sqlite('amqp-push'),
+        'amqp-push.sessions': { ok: true, detail: 'in-process' },
         'rule-engine.bus': { ok: true, detail: 'journaled' },
         'rule-engine.documents': sqlite('rule-engine'),
         'api.bus': { ok: true, detail: 'journaled' },
