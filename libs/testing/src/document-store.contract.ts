@@ -8,6 +8,7 @@ import {
   VersionConflictError,
   deleteAll,
   maxGetMany,
+  oldestBeyond,
 } from '@nidus/persistence-core';
 
 export interface DocumentStoreHarness {
@@ -203,6 +204,16 @@ export function describeDocumentStoreContract(adapter: string, harness: () => Do
       expect(await deleteAll(devices, 't1', {})).toBe(8);
       expect(await devices.count('t1', {})).toBe(0);
       expect(await devices.count('t2', {})).toBe(1);
+    });
+
+    it('finds what a filter matches beyond its newest N, oldest first (oldestBeyond), within the tenant', async () => {
+      for (let i = 0; i < 6; i++)
+        await devices.insert('t1', `y${i}`, device(`n${i}`, { status: i % 2 ? 'OFFLINE' : 'ONLINE' }));
+      await devices.insert('t2', 'y9', device('other tenant', { status: 'OFFLINE' }));
+      const beyond = (keep: number) =>
+        oldestBeyond(devices, 't1', { status: 'OFFLINE' }, keep).then((docs) => docs.map((d) => d.id));
+      expect(await beyond(1)).toEqual(['y1', 'y3']); // of y1 y3 y5, the newest one stays
+      expect(await beyond(3)).toEqual([]);
     });
 
     it('refuses bad requests with InvalidDocumentRequestError', async () => {

@@ -31,5 +31,5 @@ export {
   maxGetMany,
   valueAt,
 } from './validation';
-export { deleteAll, findAll, findOne } from './queries';
+export { deleteAll, findAll, findOne, oldestBeyond } from './queries';
 export type { SessionStore } from './session-store';

@@ -24,6 +24,21 @@ export async function findAll<T>(
   }
 }
 
+/**
+ * The documents matching `filter` beyond its newest `keep` (ids are time-ordered), oldest first, at most 500 at a time:
+ * what a per-device history limit lets go.
+ */
+export async function oldestBeyond<T>(
+  collection: DocumentCollection<T>,
+  tenant: string,
+  filter: Filter,
+  keep: number,
+): Promise<StoredDocument<T>[]> {
+  const excess = (await collection.count(tenant, filter)) - keep;
+  if (excess <= 0) return [];
+  return (await collection.find(tenant, filter, { limit: Math.min(excess, 500), order: 'asc' })).items;
+}
+
 /** Deletes every document matching `filter` (and `ids`), a page at a time; how many. */
 export async function deleteAll<T>(
   collection: DocumentCollection<T>,

@@ -10,7 +10,13 @@ import {
   parseCompactUtc,
 } from '@nidus/contracts';
 import { RecordIdGenerator, recordIdRange } from '@nidus/domain-ids';
-import { type Filter, type StoredDocument, VersionConflictError, findOne } from '@nidus/persistence-core';
+import {
+  type Filter,
+  type StoredDocument,
+  VersionConflictError,
+  findOne,
+  oldestBeyond,
+} from '@nidus/persistence-core';
 import { IotdaApiError, type MarkerPaging, findMarkerPage, unavailable } from '@nidus/platform-iotda-http';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
 import { connectedDeviceOf, holderTopicOf, modelOf, publishDownlink, requireDevice } from '../downlinks';
@@ -306,15 +312,8 @@ export class AsyncCommandsService {
    */
   private async trimHistory(project: string, deviceId: string): Promise<void> {
     const { commands } = this.parts;
-    const excess =
-      (await commands.count(project, { device_id: deviceId })) - this.runtime.config.commandHistoryPerDevice;
-    if (excess <= 0) return;
-    const oldest = await commands.find(
-      project,
-      { device_id: deviceId },
-      { limit: Math.min(excess, 500), order: 'asc' },
-    );
-    for (const { id, data } of oldest.items)
+    const keep = this.runtime.config.commandHistoryPerDevice;
+    for (const { id, data } of await oldestBeyond(commands, project, { device_id: deviceId }, keep))
       if (terminalStatuses.includes(data.status)) await commands.delete(project, id);
   }
 

@@ -13,6 +13,7 @@ import {
   type StoredDocument,
   VersionConflictError,
   findOne,
+  oldestBeyond,
 } from '@nidus/persistence-core';
 import { IotdaApiError, unavailable } from '@nidus/platform-iotda-http';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
@@ -204,10 +205,7 @@ export class MessagesService {
   /** The device's messages beyond the newest `maxMessagesPerDevice` go. */
   private async trim(project: string, deviceId: string): Promise<void> {
     const { messages, deadlines } = this.parts;
-    const excess = (await messages.count(project, { device_id: deviceId })) - maxMessagesPerDevice;
-    if (excess <= 0) return;
-    const oldest = await messages.find(project, { device_id: deviceId }, { limit: excess, order: 'asc' });
-    for (const m of oldest.items) {
+    for (const m of await oldestBeyond(messages, project, { device_id: deviceId }, maxMessagesPerDevice)) {
       await messages.delete(project, m.id);
       await deadlines.clear(m.data.deadline_id);
     }
