@@ -182,14 +182,14 @@ async function main(): Promise<boolean> {
     console.log('  |---|--:|--:|--:|--:|--:|--:|---|');
     const column = (t: ReturnType<typeof trend> | undefined) =>
       t ? `${t.first.toFixed(0)} → ${t.last.toFixed(0)} | ${t.perH.toFixed(1)}` : '– | –';
+    const afterWarmup = (series: readonly [number, number][]) => {
+      const points = series.filter(([m]) => m >= warmupMin);
+      return points.length >= 3 ? trend(points) : undefined;
+    };
     for (const name of names) {
-      const after = (series: Map<string, [number, number][]>) => {
-        const points = (series.get(name) ?? []).filter(([m]) => m >= warmupMin);
-        return points.length >= 3 ? trend(points) : undefined;
-      };
-      const [r, a] = [after(rss), after(anon)];
+      const [r, a] = [afterWarmup(rss.get(name)!), afterWarmup(anon.get(name)!)];
       if (!r || !a) continue;
-      const h = after(new Map([[name, floors(heap.get(name) ?? [], 2)]]));
+      const h = afterWarmup(floors(heap.get(name) ?? [], 2));
       failed ||= !a.flat;
       const verdict = a.flat ? (r.flat ? 'flat' : 'flat (mapped files grow)') : 'MEMORY GROWS';
       console.log(
