@@ -5,7 +5,7 @@ import { type Clock, TtlCache } from '@nidus/ports';
 import { InternalClient } from '@nidus/platform-iotda-http';
 import type { ServiceRuntime } from '@nidus/platform-runtime';
 import { AccessCodes } from './access-codes/access-codes';
-import { type MessageClaims, StoreClaims, soleInstance } from './delivery/message-claims';
+import { type MessageClaims, SessionClaims, soleInstance } from './delivery/message-claims';
 import { MessageStore } from './delivery/message-store';
 import { ProjectCap } from './delivery/project-cap';
 import { QueueHub } from './delivery/queue-hub';
@@ -42,11 +42,10 @@ export const AMQP_PARTS = Symbol('AMQP_PARTS');
 export async function makeAmqpParts(runtime: ServiceRuntime): Promise<AmqpParts> {
   const documents = await runtime.documents();
   const messages = await MessageStore.open(documents);
-  const { config, clock, logger } = runtime;
+  const { config, logger } = runtime;
+  const sessions = await runtime.sessions();
   const claims =
-    config.store.kind === 'embedded'
-      ? soleInstance
-      : new StoreClaims(messages, config.instanceId, clock, logger);
+    config.store.kind === 'embedded' ? soleInstance : new SessionClaims(sessions, config.instanceId, logger);
   return {
     client: new InternalClient(runtime),
     queues: await openQueueStore(documents),
@@ -57,7 +56,7 @@ export async function makeAmqpParts(runtime: ServiceRuntime): Promise<AmqpParts>
     messages,
     claims,
     hub: new QueueHub(messages, runtime.logger, claims),
-    cap: new ProjectCap(messages, await runtime.sessions(), config.instanceId, clock),
+    cap: new ProjectCap(messages, claims, sessions, config.instanceId),
     ids: new RecordIdGenerator(runtime.clock),
     clock: runtime.clock,
   };

@@ -1,6 +1,6 @@
-import { DocumentNotFoundError, VersionConflictError } from '@nidus/persistence-core';
-import type { Clock, Logger } from '@nidus/ports';
-import type { MessageStore, QueuedMessage } from './message-store';
+import type { SessionStore } from '@nidus/persistence-core';
+import type { Logger } from '@nidus/ports';
+import type { QueuedMessage } from './message-store';
 
 /**
  * Which instance may send a stored message (ADR 0011). Receivers of one queue on different amqp-push instances read the
@@ -14,8 +14,13 @@ export interface MessageClaims {
   take(project: string, messages: readonly QueuedMessage[], room: number): Promise<Taken>;
   /** Gives up claims of messages this instance will not send (its receivers went). */
   giveBack(project: string, ids: readonly string[]): void;
-  /** The message left the store (settled): its claim is over. */
+  /** The message was settled and is being removed: this instance holds it no longer. */
   forget(id: string): void;
+  /**
+   * Runs `drop` (the size cap's eviction) on a message that no instance holds, keeping every instance from claiming it
+   * meanwhile; false, without running it, when one holds it (it is on its way to a consumer).
+   */
+  unlessClaimed(project: string, id: string, drop: () => Promise<boolean>): Promise<boolean>;
   /** Stops renewing. */
   close(): void;
 }
@@ -30,99 +35,112 @@ export const soleInstance: MessageClaims = {
   take: async (_project, messages) => ({ taken: [...messages], considered: messages.length }),
   giveBack: () => undefined,
   forget: () => undefined,
+  unlessClaimed: (_project, _id, drop) => drop(),
   close: () => undefined,
 };
 
-/** How long a claim lasts without renewal: an instance that died holds its messages this long at most. */
-export const claimMs = 60_000;
-const renewEveryMs = 20_000;
+/** How long a claim lasts without renewal, and how often held claims are renewed. */
+export interface ClaimTiming {
+  /** An instance that died holds its messages this long at most. */
+  readonly claimMs: number;
+  readonly renewalMs: number;
+}
+
+export const claimTiming: ClaimTiming = { claimMs: 60_000, renewalMs: 20_000 };
+
+const claimKey = (id: string) => `amqp-claim:${id}`;
 
 /**
- * Claims in the shared store (the distributed shape): a message is claimed by writing the instance and an expiry into
- * it under its version, so two instances that read it together cannot both claim it. Claims of messages held here are
- * renewed every 20 s; a claim that ran out (its instance died) is taken over.
+ * Claims in the session store (the distributed shape): a message is claimed by setting its key, absent until then, to
+ * the instance, with the claim's lifetime, so two instances that read it together cannot both claim it. Claims of
+ * messages held here are renewed; a claim that ran out (its instance died) is taken over. The messages' documents are
+ * not written: a claim costs the document store nothing (on FerretDB a versioned write was three).
  */
-export class StoreClaims implements MessageClaims {
-  /** Claimed here, as last written (its version), by message id. */
-  private readonly held = new Map<string, { project: string; message: QueuedMessage }>();
+export class SessionClaims implements MessageClaims {
+  /** Claimed here: the project of each, by message id. */
+  private readonly held = new Map<string, string>();
   private readonly renewal: NodeJS.Timeout;
 
   constructor(
-    private readonly store: MessageStore,
+    private readonly sessions: SessionStore,
     private readonly instance: string,
-    private readonly clock: Clock,
     private readonly logger: Logger,
-    renewalMs = renewEveryMs,
+    private readonly timing: ClaimTiming = claimTiming,
   ) {
-    this.renewal = setInterval(() => void this.renew(), renewalMs);
+    this.renewal = setInterval(() => void this.renew(), timing.renewalMs);
     this.renewal.unref();
   }
 
   async take(project: string, messages: readonly QueuedMessage[], room: number): Promise<Taken> {
-    const now = this.clock.now();
-    const picked: Promise<QueuedMessage | undefined>[] = [];
+    const taken: QueuedMessage[] = [];
     let considered = 0;
-    for (const m of messages) {
-      if (picked.length >= room) break;
-      considered++;
-      const claim = m.data.claim;
-      if (claim && claim.by !== this.instance && claim.until > now) continue; // another's
-      const held = this.held.get(m.id);
-      // Read again after a rewind: still ours (renewed meanwhile).
-      picked.push(held ? Promise.resolve(held.message) : this.claim(project, m, now + claimMs));
+    while (taken.length < room && considered < messages.length) {
+      const batch = messages.slice(considered, considered + room - taken.length);
+      considered += batch.length;
+      const ours = await Promise.all(batch.map((m) => this.claim(project, m.id)));
+      batch.forEach((m, i) => ours[i] && taken.push(m));
     }
-    const taken = (await Promise.all(picked)).filter((m) => m !== undefined);
     return { taken, considered };
   }
 
   giveBack(project: string, ids: readonly string[]): void {
-    for (const id of ids) {
-      const held = this.held.get(id);
-      this.held.delete(id);
-      if (held) void this.write(project, held.message, undefined);
-    }
+    for (const id of ids)
+      if (this.held.delete(id))
+        this.sessions
+          .compareAndSet(project, claimKey(id), this.instance, undefined)
+          .catch((error: unknown) =>
+            this.logger.warn({ err: error, id }, 'amqp: message claim not given back'),
+          );
   }
 
+  /**
+   * Its claim is left to run out: a read under way while the message was removed, here or on another instance, may
+   * still return it, and must not find it free to send again.
+   */
   forget(id: string): void {
     this.held.delete(id);
+  }
+
+  async unlessClaimed(project: string, id: string, drop: () => Promise<boolean>): Promise<boolean> {
+    const dropper = `drop:${this.instance}`;
+    if (!(await this.sessions.setIfAbsent(project, claimKey(id), dropper, this.timing.claimMs))) return false;
+    try {
+      return await drop();
+    } finally {
+      await this.sessions.compareAndSet(project, claimKey(id), dropper, undefined);
+    }
   }
 
   close(): void {
     clearInterval(this.renewal);
   }
 
-  /** Extends the claims held here; one given back or settled meanwhile is let go again. */
+  /** Ours: held here already (read again after a rewind), or claimed now. */
+  private async claim(project: string, id: string): Promise<boolean> {
+    if (this.held.has(id)) return true;
+    if (!(await this.sessions.setIfAbsent(project, claimKey(id), this.instance, this.timing.claimMs)))
+      return false;
+    this.held.set(id, project);
+    return true;
+  }
+
+  /**
+   * Extends the claims held here. One whose key is gone (the session store lost it) is set again unless another
+   * instance claimed the message meanwhile; then that one sends it too (at least once) and it is no longer held here.
+   */
   private async renew(): Promise<void> {
-    const until = this.clock.now() + claimMs;
-    for (const [id, { project, message }] of [...this.held]) {
-      if (this.held.get(id)?.message !== message) continue;
-      const written = await this.write(project, message, { by: this.instance, until });
-      if (this.held.get(id)?.message !== message) {
-        if (written) void this.write(project, written, undefined); // given back while it was renewed
-      } else if (written) this.held.set(id, { project, message: written });
-      else this.held.delete(id); // taken over or gone
-    }
-  }
-
-  private async claim(project: string, message: QueuedMessage, until: number) {
-    const written = await this.write(project, message, { by: this.instance, until });
-    if (written) this.held.set(message.id, { project, message: written });
-    return written;
-  }
-
-  /** Writes the claim (or none) under the message's version; undefined if another changed or deleted it meanwhile. */
-  private async write(
-    project: string,
-    message: QueuedMessage,
-    claim: { by: string; until: number } | undefined,
-  ): Promise<QueuedMessage | undefined> {
-    const { claim: _old, ...data } = message.data;
-    try {
-      return await this.store.replace(project, message, claim ? { ...data, claim } : data);
-    } catch (error) {
-      if (!(error instanceof VersionConflictError || error instanceof DocumentNotFoundError))
-        this.logger.warn({ err: error, id: message.id }, 'amqp: message claim not written');
-      return undefined;
-    }
+    const { claimMs } = this.timing;
+    await Promise.all(
+      [...this.held].map(async ([id, project]) => {
+        const key = claimKey(id);
+        try {
+          if (await this.sessions.compareAndSet(project, key, this.instance, this.instance, claimMs)) return;
+          if (this.held.get(id) !== project) return; // given back or settled meanwhile: not to be claimed again
+          if (!(await this.sessions.setIfAbsent(project, key, this.instance, claimMs))) this.held.delete(id);
+        } catch (error) {
+          this.logger.warn({ err: error, id }, 'amqp: message claim not renewed');
+        }
+      }),
+    );
   }
 }

@@ -3,7 +3,6 @@ import {
   type DocumentCollection,
   type DocumentStore,
   type StoredDocument,
-  VersionConflictError,
   deleteAll,
 } from '@nidus/persistence-core';
 
@@ -20,8 +19,6 @@ export interface StoredMessage {
   readonly created_ms: number;
   /** The id of the forwarded event it came from: a redelivered event is not stored twice. */
   readonly forward_id: string;
-  /** Which amqp-push instance may send it, until when (ms since epoch): the distributed shape's claims. */
-  readonly claim?: { readonly by: string; readonly until: number };
 }
 
 export type QueuedMessage = StoredDocument<StoredMessage>;
@@ -56,24 +53,9 @@ export class MessageStore {
     return (await this.store.find(project, { queue }, { limit, ...(ids ? { ids } : {}) })).items;
   }
 
-  /** Rewrites a message under the version it was read with (VersionConflictError if it changed meanwhile). */
-  replace(project: string, message: QueuedMessage, data: StoredMessage): Promise<QueuedMessage> {
-    return this.store.replace(project, message.id, data, message.version);
-  }
-
-  async remove(project: string, id: string): Promise<void> {
-    await this.store.delete(project, id);
-  }
-
-  /**
-   * Drops a message as it was read (the cap's eviction): false when it is gone already (delivered and settled since)
-   * or has changed (an instance claimed it to send since).
-   */
-  async evict(project: string, message: QueuedMessage): Promise<boolean> {
-    return this.store.delete(project, message.id, message.version).catch((error: unknown) => {
-      if (error instanceof VersionConflictError) return false;
-      throw error;
-    });
+  /** Drops a message (settled, or evicted by the cap): false when it was gone already. */
+  remove(project: string, id: string): Promise<boolean> {
+    return this.store.delete(project, id);
   }
 
   /** Drops every message of a deleted queue. */

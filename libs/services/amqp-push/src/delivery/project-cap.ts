@@ -1,5 +1,5 @@
 import type { SessionStore } from '@nidus/persistence-core';
-import type { Clock } from '@nidus/ports';
+import type { MessageClaims } from './message-claims';
 import type { MessageStore } from './message-store';
 
 /** How long a pass may hold a project before another instance may start one (its holder died during it). */
@@ -9,17 +9,17 @@ const leaseKey = 'amqp-cap';
 /**
  * The size cap of a project's queued messages (spec 03 §6.6, E-21: per tenant): drops its oldest while it holds more
  * than the cap. One pass adds the sizes up, a second drops from the head until enough is gone, passing over those an
- * instance has claimed to send (also since the read) and those settled meanwhile. Both read a page at a time, so
- * memory stays that of a page however large the backlog (a list of every message would not be: 1 GB of small messages
- * is millions). One instance at a time passes over a project (a lease in the session store): two walking the same
- * head would each drop the whole excess.
+ * instance has claimed to send and those settled meanwhile. Both read a page at a time, so memory stays that of a page
+ * however large the backlog (a list of every message would not be: 1 GB of small messages is millions). One instance
+ * at a time passes over a project (a lease in the session store): two walking the same head would each drop the whole
+ * excess.
  */
 export class ProjectCap {
   constructor(
     private readonly messages: MessageStore,
+    private readonly claims: MessageClaims,
     private readonly sessions: SessionStore,
     private readonly instanceId: string,
-    private readonly clock: Clock,
   ) {}
 
   /** What the project held and how many of its messages went; undefined when another instance is passing over it. */
@@ -30,11 +30,10 @@ export class ProjectCap {
       for await (const m of this.messages.all(project)) total += Buffer.byteLength(m.data.body);
       let excess = total - capBytes;
       let evicted = 0;
-      const now = this.clock.now();
       for await (const m of this.messages.all(project)) {
         if (excess <= 0) break;
-        if ((m.data.claim?.until ?? 0) > now) continue; // on its way to a consumer of some instance: it stays
-        if (!(await this.messages.evict(project, m))) continue; // delivered or claimed since the read
+        const drop = () => this.messages.remove(project, m.id);
+        if (!(await this.claims.unlessClaimed(project, m.id, drop))) continue; // on its way to a consumer, or gone
         excess -= Buffer.byteLength(m.data.body);
         evicted++;
       }

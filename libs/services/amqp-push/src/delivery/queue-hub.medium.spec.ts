@@ -6,8 +6,8 @@ import { RecordIdGenerator } from '@nidus/domain-ids';
 import { loadConfig } from '@nidus/platform-config';
 import { type Infrastructure, openInfrastructure } from '@nidus/platform-runtime';
 import { DuplicateKeyError } from '@nidus/persistence-core';
-import { silentLogger, systemClock } from '@nidus/ports';
-import { StoreClaims, claimMs } from './message-claims';
+import { silentLogger } from '@nidus/ports';
+import { SessionClaims } from './message-claims';
 import { MessageStore, type QueuedMessage, type StoredMessage } from './message-store';
 import { ProjectCap } from './project-cap';
 import { type Outlet, QueueHub, maxUnsettledPerReceiver } from './queue-hub';
@@ -177,19 +177,23 @@ describe('QueueHub', () => {
   });
 });
 
-describe('QueueHub across instances (claims in the shared store)', () => {
-  let now = Date.now();
-  const clock = { now: () => now };
-  const instances: StoreClaims[] = [];
-  const instance = (name: string, renewalMs?: number) => {
-    const claims = new StoreClaims(store, name, clock, silentLogger, renewalMs);
+describe('QueueHub across instances (claims in the session store)', () => {
+  // Real time, scaled down: a claim lasts 300 ms and is renewed every 50 ms.
+  const timing = { claimMs: 300, renewalMs: 50 };
+  const instances: SessionClaims[] = [];
+  const claimsOf = async (name: string, renewalMs = 60_000) => {
+    const claims = new SessionClaims(await infra.sessions('amqp-push'), name, silentLogger, {
+      ...timing,
+      renewalMs,
+    });
     instances.push(claims);
-    return new QueueHub(store, silentLogger, claims);
+    return claims;
   };
+  const instance = async (name: string, renewalMs?: number) =>
+    new QueueHub(store, silentLogger, await claimsOf(name, renewalMs));
   afterAll(() => instances.forEach((c) => c.close()));
   const put = async (queue: string, count: number) => {
-    for (let i = 0; i < count; i++)
-      await store.append('p1', ids.next(), message(queue, `${queue}-${i}`, now));
+    for (let i = 0; i < count; i++) await store.append('p1', ids.next(), message(queue, `${queue}-${i}`));
   };
   const open = (h: QueueHub, queue: string, credit: number) => {
     const o = outlet(queue);
@@ -200,7 +204,7 @@ describe('QueueHub across instances (claims in the shared store)', () => {
   };
 
   it('sends each message from one instance only, and every message from one of them', async () => {
-    const [h1, h2] = [instance('i1'), instance('i2')];
+    const [h1, h2] = [await instance('i1'), await instance('i2')];
     const [a, b] = [open(h1, 'x1', 100), open(h2, 'x1', 100)];
     await put('x1', 40);
     h1.appended('p1', 'x1');
@@ -214,8 +218,7 @@ describe('QueueHub across instances (claims in the shared store)', () => {
 
   it('lets a read that is under way finish, however often the poll comes meanwhile', async () => {
     // Found by `npm run test:faults` on FerretDB: each poll threw the read under way away for one from the head.
-    const slow = new StoreClaims(store, 'i-slow', clock, silentLogger);
-    instances.push(slow);
+    const slow = await claimsOf('i-slow');
     const take = slow.take.bind(slow);
     slow.take = async (...a) => {
       await new Promise((r) => setTimeout(r, 30));
@@ -245,7 +248,7 @@ describe('QueueHub across instances (claims in the shared store)', () => {
   });
 
   it("takes over a dead instance's messages once its claims run out, and given-back ones at once", async () => {
-    const [h1, h2] = [instance('i3'), instance('i4')];
+    const [h1, h2] = [await instance('i3'), await instance('i4')];
     await put('x2', 6);
     const a = open(h1, 'x2', 3); // i3 claims 3… and dies holding them (no detach, no renewal)
     await until(() => a.got.length === 3);
@@ -255,7 +258,7 @@ describe('QueueHub across instances (claims in the shared store)', () => {
     h2.poll();
     await new Promise((r) => setTimeout(r, 50)); // bounded: i3's claims still hold
     expect(b.got).toHaveLength(3);
-    now += claimMs + 1;
+    await new Promise((r) => setTimeout(r, timing.claimMs));
     h2.poll();
     await until(() => b.got.length === 6);
     expect(bodies(b).slice(3)).toEqual(['x2-0', 'x2-1', 'x2-2']);
@@ -272,15 +275,37 @@ describe('QueueHub across instances (claims in the shared store)', () => {
   });
 
   it('keeps the claims of messages held unsettled past their first expiry, by renewing them', async () => {
-    const [h1, h2] = [instance('i5', 20), instance('i6')];
+    const [h1, h2] = [await instance('i5', timing.renewalMs), await instance('i6')];
     await put('x4', 2);
     const a = open(h1, 'x4', 2);
     await until(() => a.got.length === 2);
     const b = open(h2, 'x4', 10);
-    now += claimMs - 1_000;
-    await new Promise((r) => setTimeout(r, 100)); // renewed meanwhile: until now + claimMs
-    now += 30_000; // past the first expiry, within the renewed one
+    await new Promise((r) => setTimeout(r, 2 * timing.claimMs)); // bounded: twice a claim's life, renewed meanwhile
     h2.poll();
+    await new Promise((r) => setTimeout(r, 50)); // bounded: proves an absence
+    expect(b.got).toHaveLength(0);
+  });
+
+  it('keeps a settled message from a read that was under way while it was removed, here or elsewhere', async () => {
+    const [a, b] = [await claimsOf('i9'), await claimsOf('i10')];
+    await put('x6', 1);
+    const read = await store.next('p1', 'x6', undefined, 1); // a read that returns before the removal is done
+    expect((await a.take('p1', read, 1)).taken).toEqual(read);
+    a.forget(read[0]!.id);
+    await store.remove('p1', read[0]!.id);
+    expect((await a.take('p1', read, 1)).taken).toEqual([]);
+    expect((await b.take('p1', read, 1)).taken).toEqual([]);
+  });
+
+  it('claims again a held message whose claim the session store lost (a Redis restart)', async () => {
+    const sessions = await infra.sessions('amqp-push');
+    const [h1, h2] = [await instance('i7', timing.renewalMs), await instance('i8')];
+    await put('x5', 1);
+    const a = open(h1, 'x5', 1);
+    await until(() => a.got.length === 1);
+    await sessions.delete('p1', `amqp-claim:${a.got[0]!.id}`);
+    await new Promise((r) => setTimeout(r, 2 * timing.renewalMs)); // bounded: a renewal ran
+    const b = open(h2, 'x5', 10);
     await new Promise((r) => setTimeout(r, 50)); // bounded: proves an absence
     expect(b.got).toHaveLength(0);
   });
@@ -303,34 +328,37 @@ describe('MessageStore retention', () => {
   });
 });
 
-describe('MessageStore eviction (the size cap)', () => {
-  it('drops a message as it was read, but not one settled or claimed since', async () => {
-    for (const body of ['e1', 'e2', 'e3']) await store.append('p3', ids.next(), message('q', body));
-    const [e1, e2, e3] = await store.next('p3', 'q', undefined, 10);
-    await store.remove('p3', e2!.id); // delivered and settled meanwhile
-    await store.replace('p3', e3!, { ...e3!.data, claim: { by: 'other', until: Date.now() + 60_000 } });
-    expect([
-      await store.evict('p3', e1!),
-      await store.evict('p3', e2!),
-      await store.evict('p3', e3!),
-    ]).toEqual([true, false, false]);
-    expect((await store.next('p3', 'q', undefined, 10)).map((m) => m.data.body)).toEqual(['e3']);
-  });
-});
-
 describe('ProjectCap', () => {
   it('drops the oldest beyond the cap, passing over a claimed one, with one instance at a time', async () => {
     const bodies10 = Array.from({ length: 10 }, (_, i) => `message-${i}`.padEnd(10, '.'));
     for (const body of bodies10) await store.append('p4', ids.next(), message('q', body));
-    const [head] = await store.next('p4', 'q', undefined, 1);
-    await store.replace('p4', head!, { ...head!.data, claim: { by: 'other', until: Date.now() + 60_000 } });
     const sessions = await infra.sessions('amqp-push');
-    const [a, b] = ['a', 'b'].map((name) => new ProjectCap(store, sessions, name, systemClock));
+    const sender = new SessionClaims(sessions, 'sender', silentLogger);
+    const head = await store.next('p4', 'q', undefined, 1);
+    expect((await sender.take('p4', head, 1)).taken).toEqual(head); // on its way to a consumer
+    const claims = (name: string) => new SessionClaims(sessions, name, silentLogger);
+    const [a, b] = ['a', 'b'].map((name) => new ProjectCap(store, claims(name), sessions, name));
     const applied = await Promise.all([a!.apply('p4', 50), b!.apply('p4', 50)]);
     expect(applied).toContainEqual({ total: 100, evicted: 5 });
     expect(applied).toContain(undefined); // the other instance found the project taken
     const left = (await store.next('p4', 'q', undefined, 20)).map((m) => m.data.body);
     expect(left).toEqual([bodies10[0], ...bodies10.slice(6)]);
     expect(await b!.apply('p4', 50)).toEqual({ total: 50, evicted: 0 }); // the lease was given back
+    sender.close();
+  });
+
+  it('keeps a message it is dropping from being claimed, and a dropped one from being counted twice', async () => {
+    await store.append('p5', ids.next(), message('q', 'only'));
+    const [m] = await store.next('p5', 'q', undefined, 1);
+    const sessions = await infra.sessions('amqp-push');
+    const [dropper, sender] = ['dropper', 'sender'].map((n) => new SessionClaims(sessions, n, silentLogger));
+    let during: QueuedMessage[] | undefined;
+    const dropped = await dropper!.unlessClaimed('p5', m!.id, async () => {
+      during = (await sender!.take('p5', [m!], 1)).taken;
+      return store.remove('p5', m!.id);
+    });
+    expect([dropped, during]).toEqual([true, []]);
+    expect(await dropper!.unlessClaimed('p5', m!.id, () => store.remove('p5', m!.id))).toBe(false); // gone
+    [dropper, sender].forEach((c) => c!.close());
   });
 });
