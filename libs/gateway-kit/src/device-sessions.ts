@@ -46,10 +46,29 @@ export class DeviceSessions {
     await this.store.publish(channel, JSON.stringify({ device_id: deviceId, owner }));
   }
 
-  /** Renews the claim's lifetime while the connection lives. */
-  async renew(deviceId: string, connection: string, ttlMs: number): Promise<boolean> {
+  /**
+   * Renews the connection's claim every `everyMs`, with lifetime `ttlMs`, until the returned timer is cleared.
+   * `restored` runs when the session store had lost the claim (restarted without persistence) and it was set again;
+   * a claim another connection holds now is left to it (its takeover notice closes this one).
+   */
+  keep(
+    deviceId: string,
+    connection: string,
+    ttlMs: number,
+    everyMs: number,
+    restored: () => void,
+  ): NodeJS.Timeout {
     const owner = this.ownerOf(connection);
-    return this.store.compareAndSet(tenant, keyOf(deviceId), owner, owner, ttlMs);
+    const key = keyOf(deviceId);
+    const renew = async () => {
+      if (await this.store.compareAndSet(tenant, key, owner, owner, ttlMs)) return;
+      if (await this.store.setIfAbsent(tenant, key, owner, ttlMs)) restored();
+    };
+    const timer = setInterval(() => {
+      renew().catch((error: unknown) => this.logger.warn({ err: error, deviceId }, 'session renewal failed'));
+    }, everyMs);
+    timer.unref();
+    return timer;
   }
 
   /** Ends the connection's session; true if it still owned the device (then it is the one to report it offline). */

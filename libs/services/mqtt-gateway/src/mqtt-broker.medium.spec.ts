@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type MqttClient, connectAsync } from 'mqtt';
 import type { DeviceAccess, EventEnvelope, ProductAccess, TopicDefinition } from '@nidus/contracts';
-import { type StatusUpdatePush, deviceMessageReportedV1, deviceStatusChangedV1 } from '@nidus/contracts';
+import {
+  type StatusUpdatePush,
+  deploymentTenant,
+  deviceMessageReportedV1,
+  deviceStatusChangedV1,
+} from '@nidus/contracts';
 import {
   type DeviceDirectory,
   DeviceSessions,
@@ -100,7 +105,10 @@ describe('mqtt-gateway while the bus is down (spec 01 durability: PUBACK only af
   let instance: GatewayInstance;
 
   beforeAll(async () => {
-    const config = loadConfig({ NIDUS_DATA_DIR: dataDir }, { defaultServices: ['mqtt-gateway'] });
+    const config = loadConfig(
+      { NIDUS_DATA_DIR: dataDir, MQTT_KEEPALIVE_MIN_S: '1' }, // a device's session is renewed every keepalive
+      { defaultServices: ['mqtt-gateway'] },
+    );
     infra = await openInfrastructure(config, silentLogger);
     flaky = new FlakyBus(infra.bus);
     await infra.bus.subscribe({
@@ -151,14 +159,14 @@ describe('mqtt-gateway while the bus is down (spec 01 durability: PUBACK only af
     await infra.close();
   });
 
-  async function device(): Promise<{ client: MqttClient; pubacks: number[] }> {
+  async function device(keepalive = 60): Promise<{ client: MqttClient; pubacks: number[] }> {
     const ts = '2026010100';
     const client = await connectAsync(`mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`, {
       clientId: `${access.device_id}_0_0_${ts}`,
       username: access.device_id,
       password: createHmac('sha256', ts).update(secret).digest('hex'),
       protocolVersion: 4,
-      keepalive: 60,
+      keepalive,
       reconnectPeriod: 0,
     });
     clients.push(client);
@@ -238,5 +246,23 @@ describe('mqtt-gateway while the bus is down (spec 01 durability: PUBACK only af
     for (let i = 0; i < 150 && online() === before; i++) await settle(20);
     expect(online()).toBe(before + 1);
     expect(statuses.at(-1)!.source).toBe(instance.source);
+  });
+
+  it('tells again which instance holds a device when the session store lost its session (a restart)', async () => {
+    const from = statuses.length;
+    await device(1); // its session is renewed every second
+    const online = () =>
+      statuses
+        .slice(from)
+        .filter((e) => e.subject === access.device_id && e.data.notify_data.body.status === 'ONLINE').length;
+    for (let i = 0; i < 100 && online() === 0; i++) await settle(20);
+    expect(online()).toBe(1);
+    const store = await infra.sessions('mqtt-gateway');
+    const key = `session:${access.device_id}`;
+    await store.delete(deploymentTenant, key);
+    for (let i = 0; i < 150 && online() === 1; i++) await settle(20);
+    expect(online()).toBe(2);
+    expect(statuses.at(-1)!.source).toBe(instance.source);
+    expect(await store.get(deploymentTenant, key)).toMatch(/^test\//);
   });
 });

@@ -267,14 +267,10 @@ export class MqttBrokerService {
       await this.sessions.release(id.deviceId, connection.id).catch(() => false);
       throw this.refuse('closed', connack.unavailable, 'connection closed during CONNECT');
     }
-    connection.renewal = setInterval(() => {
-      this.sessions
-        .renew(id.deviceId, connection.id, claimMs)
-        .catch((error: unknown) =>
-          this.runtime.logger.warn({ err: error, deviceId: id.deviceId }, 'session renewal failed'),
-        );
-    }, renewS * 1000);
-    connection.renewal.unref();
+    // What the session store lost with a lost session (which instance holds the device) is told again.
+    connection.renewal = this.sessions.keep(id.deviceId, connection.id, claimMs, renewS * 1000, () => {
+      if (this.connections.get(client) === connection) this.announce(connection);
+    });
     this.connections.set(client, connection);
   }
 
@@ -331,8 +327,13 @@ export class MqttBrokerService {
   private reannounce(): void {
     for (const client of this.byDevice.values()) {
       const c = this.connections.get(client);
-      if (c) c.status = c.status.then(() => this.publishStatus(c, 'ONLINE'));
+      if (c) this.announce(c);
     }
+  }
+
+  /** Reports the device ONLINE again, after what its connection reported so far. */
+  private announce(c: DeviceConnection): void {
+    c.status = c.status.then(() => this.publishStatus(c, 'ONLINE'));
   }
 
   private takeOver(client: Client, connection: DeviceConnection): void {
