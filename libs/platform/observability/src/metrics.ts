@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
@@ -8,6 +9,16 @@ export function createMetricsRegistry(labels: Record<string, string>): Registry 
   const registry = new Registry();
   registry.setDefaultLabels(labels);
   collectDefaultMetrics({ register: registry, prefix: 'nidus_' });
+  new Gauge({
+    name: 'nidus_nodejs_heap_resident_bytes',
+    help:
+      "V8's heap pages in memory (its physical size): the part of the process's RSS that is the JavaScript heap; " +
+      'the rest of its anonymous memory is native (buffers, malloc, stacks)',
+    registers: [registry],
+    collect() {
+      this.set(getHeapStatistics().total_physical_size);
+    },
+  });
   return registry;
 }
 
