@@ -104,11 +104,11 @@ export class SessionClaims implements MessageClaims {
   async unlessClaimed(project: string, id: string, drop: () => Promise<boolean>): Promise<boolean> {
     const dropper = `drop:${this.instance}`;
     if (!(await this.sessions.setIfAbsent(project, claimKey(id), dropper, this.timing.claimMs))) return false;
-    try {
-      return await drop();
-    } finally {
+    // Once dropped, the claim is left to run out as a settled message's is: a read under way may still return it.
+    return drop().catch(async (error: unknown) => {
       await this.sessions.compareAndSet(project, claimKey(id), dropper, undefined);
-    }
+      throw error;
+    });
   }
 
   close(): void {

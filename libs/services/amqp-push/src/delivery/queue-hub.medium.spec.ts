@@ -358,6 +358,7 @@ describe('ProjectCap', () => {
       return store.remove('p5', m!.id);
     });
     expect([dropped, during]).toEqual([true, []]);
+    expect((await sender!.take('p5', [m!], 1)).taken).toEqual([]); // a read from before the drop finds it held
     expect(await dropper!.unlessClaimed('p5', m!.id, () => store.remove('p5', m!.id))).toBe(false); // gone
     [dropper, sender].forEach((c) => c!.close());
   });
