@@ -1,4 +1,4 @@
-import type { SessionStore } from '@nidus/persistence-core';
+import { type SessionStore, renewLease } from '@nidus/persistence-core';
 import { deploymentTenant } from '@nidus/contracts';
 import type { Logger } from '@nidus/ports';
 
@@ -61,8 +61,7 @@ export class DeviceSessions {
     const owner = this.ownerOf(connection);
     const key = keyOf(deviceId);
     const renew = async () => {
-      if (await this.store.compareAndSet(tenant, key, owner, owner, ttlMs)) return;
-      if (await this.store.setIfAbsent(tenant, key, owner, ttlMs)) restored();
+      if ((await renewLease(this.store, tenant, key, owner, ttlMs)) === 'restored') restored();
     };
     const timer = setInterval(() => {
       renew().catch((error: unknown) => this.logger.warn({ err: error, deviceId }, 'session renewal failed'));

@@ -32,4 +32,4 @@ export {
   valueAt,
 } from './validation';
 export { deleteAll, findAll, findOne, oldestBeyond } from './queries';
-export type { SessionStore } from './session-store';
+export { type SessionStore, renewLease } from './session-store';

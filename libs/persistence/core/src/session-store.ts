@@ -34,3 +34,21 @@ export interface SessionStore {
   health(): Promise<HealthStatus>;
   close(): Promise<void>;
 }
+
+/**
+ * Extends `owner`'s hold of `key` by `ttlMs`: `renewed`. When the key is gone (the store restarted without persistence)
+ * `owner` takes it again while `wanted()` still says so: `restored`. Otherwise another holds it, or it is no longer
+ * wanted: `lost`.
+ */
+export async function renewLease(
+  store: SessionStore,
+  tenant: string,
+  key: string,
+  owner: string,
+  ttlMs: number,
+  wanted: () => boolean = () => true,
+): Promise<'renewed' | 'restored' | 'lost'> {
+  if (await store.compareAndSet(tenant, key, owner, owner, ttlMs)) return 'renewed';
+  if (!wanted()) return 'lost';
+  return (await store.setIfAbsent(tenant, key, owner, ttlMs)) ? 'restored' : 'lost';
+}

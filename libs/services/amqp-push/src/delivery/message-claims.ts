@@ -1,4 +1,4 @@
-import type { SessionStore } from '@nidus/persistence-core';
+import { type SessionStore, renewLease } from '@nidus/persistence-core';
 import type { Logger } from '@nidus/ports';
 import type { QueuedMessage } from './message-store';
 
@@ -132,11 +132,18 @@ export class SessionClaims implements MessageClaims {
     const { claimMs } = this.timing;
     await Promise.all(
       [...this.held].map(async ([id, project]) => {
-        const key = claimKey(id);
+        // One given back or settled meanwhile is not to be claimed again.
+        const stillHeld = () => this.held.get(id) === project;
         try {
-          if (await this.sessions.compareAndSet(project, key, this.instance, this.instance, claimMs)) return;
-          if (this.held.get(id) !== project) return; // given back or settled meanwhile: not to be claimed again
-          if (!(await this.sessions.setIfAbsent(project, key, this.instance, claimMs))) this.held.delete(id);
+          const lease = await renewLease(
+            this.sessions,
+            project,
+            claimKey(id),
+            this.instance,
+            claimMs,
+            stillHeld,
+          );
+          if (lease === 'lost' && stillHeld()) this.held.delete(id);
         } catch (error) {
           this.logger.warn({ err: error, id }, 'amqp: message claim not renewed');
         }
