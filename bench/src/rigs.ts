@@ -131,7 +131,11 @@ export async function scrape(
   name: string,
   labels: Record<string, string[]> = {},
 ): Promise<number> {
-  const text = await (await fetch(url, { signal: AbortSignal.timeout(5_000) })).text();
+  return sampleSum(await (await fetch(url, { signal: AbortSignal.timeout(5_000) })).text(), name, labels);
+}
+
+/** The sum of the samples of `name` in Prometheus text whose labels include every one of `labels`. */
+export function sampleSum(text: string, name: string, labels: Record<string, string[]> = {}): number {
   let sum = 0;
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;

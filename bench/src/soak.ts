@@ -2,7 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { parseArgs, runCheck } from './args';
 import { register } from './bench-devices';
 import { agent } from './nidus-target';
-import { type Rig, distributedRig, embeddedRig, scrape } from './rigs';
+import { type Rig, distributedRig, embeddedRig, sampleSum } from './rigs';
 import { residentMb } from './run-load';
 import { Application, simServices } from './sim/application';
 import { Fleet, draining, sleep } from './sim/fleet';
@@ -32,13 +32,6 @@ const rate = Number(args['rate'] ?? (shape === 'distributed' ? 5 : 400));
 const commandRate = Number(args['commands'] ?? rate / 20);
 const warmupMin = Number(args['warmup'] ?? Math.max(2, minutes / 5));
 const everyMs = 10_000;
-
-/** The p99 event-loop lag a process reports (prom-client's default metric), in ms; NaN when it does not answer. */
-const loopLagMs = (url: string) =>
-  scrape(url, 'nidus_nodejs_eventloop_lag_p99_seconds').then(
-    (s) => s * 1000,
-    () => Number.NaN,
-  );
 
 /** Events published and not yet consumed, over the consumer groups that have members now. */
 async function busLag(kafka: Kafka): Promise<number> {
@@ -113,19 +106,24 @@ const oldSpaces = [
   'read_only',
 ];
 
-/** What the process's V8 old generation holds, in MB; NaN when it does not answer. */
-const oldGenerationMb = (url: string) =>
-  scrape(url, 'nidus_nodejs_heap_space_size_used_bytes', { space: oldSpaces }).then(
-    (b) => b / 2 ** 20,
-    () => Number.NaN,
-  );
-
-/** V8's heap pages in memory (platform-observability's gauge), in MB; NaN when the process does not answer. */
-const heapResidentMb = (url: string) =>
-  scrape(url, 'nidus_nodejs_heap_resident_bytes').then(
-    (b) => b / 2 ** 20,
-    () => Number.NaN,
-  );
+/**
+ * What a process reports at one scrape of its `/metrics`: its event-loop lag p99 (prom-client's default metric), what
+ * its V8 old generation holds, and V8's heap pages in memory (platform-observability's gauge), in ms and MB; NaN each
+ * when it does not answer.
+ */
+async function processSample(
+  url: string,
+): Promise<{ loopLagMs: number; oldMb: number; heapResidentMb: number }> {
+  const text = await fetch(url, { signal: AbortSignal.timeout(5_000) })
+    .then((res) => res.text())
+    .catch(() => undefined);
+  if (text === undefined) return { loopLagMs: Number.NaN, oldMb: Number.NaN, heapResidentMb: Number.NaN };
+  return {
+    loopLagMs: sampleSum(text, 'nidus_nodejs_eventloop_lag_p99_seconds') * 1000,
+    oldMb: sampleSum(text, 'nidus_nodejs_heap_space_size_used_bytes', { space: oldSpaces }) / 2 ** 20,
+    heapResidentMb: sampleSum(text, 'nidus_nodejs_heap_resident_bytes') / 2 ** 20,
+  };
+}
 
 async function main(): Promise<boolean> {
   const rig = shape === 'distributed' ? await distributedRig() : await embeddedRig();
@@ -169,14 +167,13 @@ async function main(): Promise<boolean> {
         rss.get(names[i]!)!.push([minute, mb.rss]);
         anon.get(names[i]!)!.push([minute, mb.anon]);
       });
-      const lags = await Promise.all([...rig.metrics.values()].map(loopLagMs));
-      const olds = await Promise.all([...rig.metrics.values()].map(oldGenerationMb));
-      [...heap.values()].forEach((points, i) => Number.isNaN(olds[i]!) || points.push([minute, olds[i]!]));
-      const resident = new Map(
-        await Promise.all([...rig.metrics].map(async ([n, url]) => [n, await heapResidentMb(url)] as const)),
+      const samples = new Map(
+        await Promise.all([...rig.metrics].map(async ([n, url]) => [n, await processSample(url)] as const)),
       );
+      const lags = [...samples.values()].map((p) => p.loopLagMs);
+      for (const [n, { oldMb }] of samples) if (!Number.isNaN(oldMb)) heap.get(n)!.push([minute, oldMb]);
       sizes.forEach((mb, i) => {
-        const heapMb = resident.get(names[i]!) ?? Number.NaN;
+        const heapMb = samples.get(names[i]!)?.heapResidentMb ?? Number.NaN;
         if (!Number.isNaN(heapMb)) native.get(names[i]!)!.push([minute, mb.anon - heapMb]);
       });
       const bus = kafka ? await busLag(kafka).catch(() => Number.NaN) : Number.NaN;
