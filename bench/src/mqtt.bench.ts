@@ -42,6 +42,11 @@ function printRow(name: string, r: LoadResult): void {
   );
 }
 
+function loggedIn(name: string, r: LoadResult, devices: number): void {
+  if (r.connected !== devices)
+    console.log(`  ${name}: only ${r.connected} of ${devices} devices logged in (${r.refused} refused)`);
+}
+
 /** Peak, then half-peak latency, for one server (process `serverPid`); returns the peak rate. */
 async function throughput(
   name: string,
@@ -61,12 +66,10 @@ async function throughput(
   };
   const peak = await load({ ...base, mode: 'throughput', window });
   if (peak.connected === 0) throw new Error(`${name}: no device connected, ${peak.refused} refused`);
-  if (peak.connected !== logins.length)
-    console.log(
-      `  ${name}: only ${peak.connected} of ${logins.length} devices logged in (${peak.refused} refused)`,
-    );
+  loggedIn(name, peak, logins.length);
   printRow(`${name}: peak, ${peak.connected} devices × ${window} in flight`, peak);
   const half = await load({ ...base, mode: 'rate', rate: Math.round(peak.perSecond / 2) });
+  loggedIn(name, half, logins.length);
   printRow(`${name}: at half the peak (${Math.round(peak.perSecond / 2)}/s offered)`, half);
   return peak.perSecond;
 }

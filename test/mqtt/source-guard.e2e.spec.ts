@@ -3,6 +3,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NidusProcess, curl, embeddedEnv, freePort, run } from '../support/nidus-process';
+import { generate } from 'mqtt-packet';
 import { V5Project, iotdaLogin } from './device-clients';
 
 // Repeated failed logins from one address are rate-limited (issue 7, line 5), seen by mosquitto_pub bound to
@@ -62,6 +63,46 @@ function garbageFrom(address: string): Promise<void> {
   });
 }
 
+/**
+ * Logs the device in from `address`, sends QoS 1 publishes and closes the connection while their PUBACKs are still
+ * to be written: a session that ended badly, not a failed login.
+ */
+function brokenSessionFrom(address: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const login = iotdaLogin(device, secret);
+    const socket = tcpConnect({ host: '127.0.0.1', port: ports.mqtt, localAddress: address }, () =>
+      socket.write(
+        generate({
+          cmd: 'connect',
+          protocolId: 'MQTT',
+          protocolVersion: 4,
+          clean: true,
+          keepalive: 60,
+          clientId: login.clientId,
+          username: login.username,
+          password: Buffer.from(login.password),
+        }),
+      ),
+    );
+    socket.on('error', () => undefined);
+    const refused = () => reject(new Error(`no CONNACK from ${address}`));
+    socket.once('close', refused);
+    socket.once('data', (data: Buffer) => {
+      socket.off('close', refused);
+      if (data[0] !== 0x20 || data[3] !== 0) return reject(new Error(`CONNACK ${data.toString('hex')}`));
+      const topic = `$oc/devices/${device}/sys/messages/up`;
+      for (let id = 1; id <= 200; id++)
+        socket.write(
+          generate({ cmd: 'publish', topic, payload: 'x', qos: 1, messageId: id, dup: false, retain: false }),
+        );
+      socket.once('data', () => {
+        socket.end();
+        socket.once('close', () => resolve());
+      });
+    });
+  });
+}
+
 /** Whether a TLS handshake from `address` completes. */
 function handshakeFrom(address: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -101,6 +142,12 @@ it('counts connections that send no MQTT as failed logins too', async () => {
   for (let i = 0; i < 4; i++) await garbageFrom('127.0.0.3');
   expect(await publishFrom('127.0.0.3')).not.toContain('received CONNACK');
   expect(await publishFrom('127.0.0.4')).toContain('received CONNACK (0)');
+});
+
+it('does not count sessions that logged in and then broke as failed logins', async () => {
+  for (let i = 0; i < 6; i++) await brokenSessionFrom('127.0.0.5');
+  await new Promise((r) => setTimeout(r, 500)); // the gateway handles what the broken sessions left
+  expect(await publishFrom('127.0.0.5')).toContain('received CONNACK (0)');
 });
 
 it('takes the address back when its block has run out', async () => {

@@ -67,6 +67,8 @@ export class MqttBrokerService {
   private readonly guard: SourceGuard;
   private readonly byDevice = new Map<string, Client>();
   private readonly errored = new WeakSet<Client>();
+  /** Connections whose CONNECT was accepted: what breaks them later is no failed login. */
+  private readonly admitted = new WeakSet<Client>();
   /** OFFLINE reports still being published. */
   private readonly closing = new Set<Promise<void>>();
   private readonly metrics: DeviceGatewayMetrics;
@@ -129,8 +131,9 @@ export class MqttBrokerService {
       if (!client || this.errored.has(client)) return;
       this.errored.add(client);
       if (this.connections.has(client)) this.noteClosing(client, reasonOf(error));
-      else if ((error as { errorCode?: number }).errorCode === undefined) {
-        // before the session began (a refused CONNECT is counted by its outcome instead)
+      else if ((error as { errorCode?: number }).errorCode === undefined && !this.admitted.has(client)) {
+        // before the session began (a refused CONNECT is counted by its outcome instead; a PUBACK left to write
+        // when a session has closed errs after it)
         this.metrics.disconnects.inc({ protocol, reason: reasonOf(error) });
         this.failedLogin(this.sources.get(client));
       }
@@ -294,6 +297,7 @@ export class MqttBrokerService {
   private online(client: Client): void {
     const c = this.connections.get(client);
     if (!c) return;
+    this.admitted.add(client);
     this.metrics.connects.inc({ protocol, outcome: 'accepted' });
     this.metrics.connections.inc({ protocol, transport: c.transport });
     this.byDevice.set(c.device.access.device_id, client);
