@@ -74,6 +74,30 @@ async function throughput(
   return peak.perSecond;
 }
 
+/** Many idle connections offered at `connectRate` (each logged in and holding its connection): rate, memory, CPU. */
+async function idleConnections(
+  name: string,
+  logins: DeviceLogin[],
+  port: number,
+  pid: number,
+  rssBeforeMb: number,
+): Promise<void> {
+  const held = await load({
+    port,
+    devices: logins,
+    payload: meterReport,
+    mode: 'connect',
+    connectRate,
+    holdS: 5,
+    serverPid: pid,
+  });
+  const kib = ((held.maxRssMb - rssBeforeMb) * 1024) / Math.max(1, held.connected);
+  console.log(
+    `  ${`${name}${held.connected} idle connections (${held.refused} refused, ${held.lost} lost)`.padEnd(44)} ${fmt(held.connected / held.connectSeconds)} connects/s   RSS ${fmt(rssBeforeMb)} → ${fmt(held.maxRssMb)} MB (${kib.toFixed(1)} KiB each)   server CPU ${fmt((held.serverCpuMs * 1000) / Math.max(1, held.connected))} µs/login`,
+    `\n  ${''.padEnd(44)} CONNACK p50 ${fmt(held.connectP50Ms, 1)} ms   p99 ${fmt(held.connectP99Ms, 1)} ms   all offered in ${held.offeredSeconds.toFixed(1)} s`,
+  );
+}
+
 async function mosquitto(): Promise<number> {
   const port = await freePorts(1);
   const conf = join(work, 'mosquitto.conf');
@@ -87,7 +111,12 @@ async function mosquitto(): Promise<number> {
       clientId: `bench-${i}`,
       topic: `$oc/devices/bench-${i}/sys/properties/report`,
     }));
-    return await throughput('Mosquitto 2 (reference)', logins, port, child.pid!); // taskset execs mosquitto
+    const peak = await throughput('Mosquitto 2 (reference)', logins, port, child.pid!); // taskset execs mosquitto
+    if (connections > 0) {
+      const idle = Array.from({ length: connections }, (_, i) => ({ clientId: `idle-${i}`, topic: 'idle' }));
+      await idleConnections('Mosquitto 2 (reference): ', idle, port, child.pid!, rssMb(child.pid!));
+    }
+    return peak;
   } finally {
     await stopped(child);
   }
@@ -134,18 +163,7 @@ async function nidus(shape: string, reference: number, services = 'all'): Promis
     console.log(
       `  (${connections} devices registered in ${((Date.now() - registering) / 1000).toFixed(0)} s)`,
     );
-    const held = await load({
-      port: mqtt,
-      devices: idle,
-      payload: meterReport,
-      mode: 'connect',
-      connectRate,
-      holdS: 5,
-      serverPid: pid,
-    });
-    console.log(
-      `  ${`${held.connected} idle connections (${held.refused} refused, ${held.lost} lost)`.padEnd(44)} ${fmt(held.connected / held.connectSeconds)} connects/s   RSS ${fmt(before)} → ${fmt(held.maxRssMb)} MB (${(((held.maxRssMb - before) * 1024) / Math.max(1, held.connected)).toFixed(1)} KiB each)   server CPU ${fmt((held.serverCpuMs * 1000) / Math.max(1, held.connected))} µs/login`,
-    );
+    await idleConnections('', idle, mqtt, pid, before);
   } finally {
     await t.stop();
   }
