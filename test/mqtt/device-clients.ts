@@ -16,6 +16,21 @@ export function iotdaLogin(deviceId: string, secret: string, signType: 0 | 1 = 0
   };
 }
 
+/** The bytes of an MQTT 3.1.1 CONNECT with the device's IoTDA login. */
+export function iotdaConnect(deviceId: string, secret: string, keepalive = 60): Buffer {
+  const login = iotdaLogin(deviceId, secret);
+  return generate({
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: 4,
+    clean: true,
+    keepalive,
+    clientId: login.clientId,
+    username: login.username,
+    password: Buffer.from(login.password),
+  });
+}
+
 /** An MQTT.js device connection over `url` (mqtt://, mqtts://, ws://), MQTT 3.1.1, no reconnects. */
 export function connectDevice(
   url: string,
@@ -171,18 +186,6 @@ export function silentDevice(
       if (data[0] === 0x20 && data[3] === 0) resolve(socket);
       else reject(new Error(`CONNACK ${data.toString('hex')}`));
     });
-    const login = iotdaLogin(deviceId, secret);
-    socket.write(
-      generate({
-        cmd: 'connect',
-        protocolId: 'MQTT',
-        protocolVersion: 4,
-        clean: true,
-        keepalive,
-        clientId: login.clientId,
-        username: login.username,
-        password: Buffer.from(login.password),
-      }),
-    );
+    socket.write(iotdaConnect(deviceId, secret, keepalive));
   });
 }

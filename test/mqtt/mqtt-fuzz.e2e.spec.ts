@@ -2,7 +2,7 @@ import { type Socket, connect } from 'node:net';
 import type { MqttClient } from 'mqtt';
 import { type Packet, generate } from 'mqtt-packet';
 import { NidusProcess, curl, freePort, tempDataDir } from '../support/nidus-process';
-import { V5Project, connectDevice, iotdaLogin } from './device-clients';
+import { V5Project, connectDevice, iotdaConnect } from './device-clients';
 
 // Bad input (issue 4, item 7): random and mutated MQTT packets fed to a running embedded platform, while a
 // well-behaved device keeps reporting through the same gateway. Reproduce a failure with FUZZ_SEED=<seed printed>.
@@ -58,21 +58,6 @@ beforeAll(async () => {
 afterAll(async () => {
   expect(await platform?.stop()).toBe(0);
 });
-
-/** A valid CONNECT of the fuzz target, as bytes. */
-function connectBytes(): Buffer {
-  const login = iotdaLogin(ids.target, secret);
-  return generate({
-    cmd: 'connect',
-    protocolId: 'MQTT',
-    protocolVersion: 4,
-    clean: true,
-    keepalive: 60,
-    clientId: login.clientId,
-    username: login.username,
-    password: Buffer.from(login.password),
-  });
-}
 
 /** A well-formed packet of a random kind with hostile contents: foreign or odd topics, random payloads. */
 function packetBytes(rng: Rng): Buffer {
@@ -160,10 +145,10 @@ function fuzzCase(rng: Rng, ms = 600): Promise<'closed' | 'open'> {
         frames.push(rng.bytes(1 + rng.int(2048)));
         break;
       case 1:
-        frames.push(mutate(rng, connectBytes()));
+        frames.push(mutate(rng, iotdaConnect(ids.target, secret)));
         break;
       default: {
-        frames.push(connectBytes());
+        frames.push(iotdaConnect(ids.target, secret));
         for (let i = 0, n = 1 + rng.int(8); i < n; i++) {
           const p = packetBytes(rng);
           frames.push(rng.next() < 0.5 ? mutate(rng, p) : p);
@@ -247,7 +232,7 @@ describe(`fuzzing the MQTT listener (FUZZ_SEED=${seed})`, () => {
     const socket = connect(ports.mqtt, '127.0.0.1');
     socket.on('error', () => undefined);
     const closed = new Promise<void>((r) => socket.once('close', () => r()));
-    socket.on('connect', () => socket.write(Buffer.concat([connectBytes(), publish])));
+    socket.on('connect', () => socket.write(Buffer.concat([iotdaConnect(ids.target, secret), publish])));
     await closed;
     const after = await metric('nidus_gateway_disconnects_total');
     const key = '{protocol="mqtt",reason="malformed-utf8"}';

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NidusProcess, curl, embeddedEnv, freePort, run } from '../support/nidus-process';
 import { generate } from 'mqtt-packet';
-import { V5Project, iotdaLogin } from './device-clients';
+import { V5Project, iotdaConnect, iotdaLogin } from './device-clients';
 
 // Repeated failed logins from one address are rate-limited (issue 7, line 5), seen by mosquitto_pub bound to
 // addresses of the loopback network (-A): 127.0.0.1 (the test's own clients), 127.0.0.2 and 127.0.0.3.
@@ -69,20 +69,8 @@ function garbageFrom(address: string): Promise<void> {
  */
 function brokenSessionFrom(address: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const login = iotdaLogin(device, secret);
     const socket = tcpConnect({ host: '127.0.0.1', port: ports.mqtt, localAddress: address }, () =>
-      socket.write(
-        generate({
-          cmd: 'connect',
-          protocolId: 'MQTT',
-          protocolVersion: 4,
-          clean: true,
-          keepalive: 60,
-          clientId: login.clientId,
-          username: login.username,
-          password: Buffer.from(login.password),
-        }),
-      ),
+      socket.write(iotdaConnect(device, secret)),
     );
     socket.on('error', () => undefined);
     const refused = () => reject(new Error(`no CONNACK from ${address}`));
