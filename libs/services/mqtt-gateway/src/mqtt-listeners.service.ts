@@ -24,6 +24,13 @@ const backlog = 4096;
  * WebSocket on 8083. They open once the service is up and close first on shutdown; then every device connection is
  * closed (each reported offline) before the bus goes away.
  */
+/**
+ * Nagle's algorithm off, as node:http does for its connections. With it on, a PUBACK written while the previous one
+ * was not yet acknowledged by the device's TCP waited for that acknowledgement, which rides on the device's next
+ * packet: at 9 000 publishes a second from 200 devices (one each 22 ms), PUBACK p50 was 21 ms instead of 5.7 ms.
+ */
+const noDelay = true;
+
 @Injectable()
 export class MqttListenersService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly servers: (Server | HttpServer)[] = [];
@@ -39,7 +46,7 @@ export class MqttListenersService implements OnApplicationBootstrap, BeforeAppli
     const { mqtt, dataDir } = this.runtime.config;
     const urls: string[] = [];
     if (mqtt.port > 0) {
-      const server = createServer((socket) => this.broker.handle(socket, 'tcp'));
+      const server = createServer({ noDelay }, (socket) => this.broker.handle(socket, 'tcp'));
       urls.push(`mqtt://${await this.listen(server, mqtt.port)}`);
     }
     if (mqtt.tlsPort > 0) {
@@ -47,8 +54,9 @@ export class MqttListenersService implements OnApplicationBootstrap, BeforeAppli
         dataDir,
         ...(mqtt.tlsCertFile ? { certFile: mqtt.tlsCertFile, keyFile: mqtt.tlsKeyFile! } : {}),
       });
-      const server = createTlsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, (socket) =>
-        this.broker.handle(socket, 'tls'),
+      const server = createTlsServer(
+        { cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2', noDelay },
+        (socket) => this.broker.handle(socket, 'tls'),
       );
       // a source blocked for its failed logins costs no TLS handshake: its connections close as they arrive
       server.on('connection', (socket: Socket) => {
