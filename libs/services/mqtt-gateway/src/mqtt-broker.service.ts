@@ -67,8 +67,6 @@ export class MqttBrokerService {
   private readonly guard: SourceGuard;
   private readonly byDevice = new Map<string, Client>();
   private readonly errored = new WeakSet<Client>();
-  /** Connections whose CONNECT was accepted: what breaks them later is no failed login. */
-  private readonly admitted = new WeakSet<Client>();
   /** OFFLINE reports still being published. */
   private readonly closing = new Set<Promise<void>>();
   private readonly metrics: DeviceGatewayMetrics;
@@ -131,9 +129,9 @@ export class MqttBrokerService {
       if (!client || this.errored.has(client)) return;
       this.errored.add(client);
       if (this.connections.has(client)) this.noteClosing(client, reasonOf(error));
-      else if ((error as { errorCode?: number }).errorCode === undefined && !this.admitted.has(client)) {
-        // before the session began (a refused CONNECT is counted by its outcome instead; a PUBACK left to write
-        // when a session has closed errs after it)
+      else if ((error as { errorCode?: number }).errorCode === undefined && !client.closed) {
+        // before the session began (a refused CONNECT is counted by its outcome instead; a write left over when the
+        // connection had closed, such as a PUBACK of an ended session, errs after it and is no login of its source)
         this.metrics.disconnects.inc({ protocol, reason: reasonOf(error) });
         this.failedLogin(this.sources.get(client));
       }
@@ -297,7 +295,6 @@ export class MqttBrokerService {
   private online(client: Client): void {
     const c = this.connections.get(client);
     if (!c) return;
-    this.admitted.add(client);
     this.metrics.connects.inc({ protocol, outcome: 'accepted' });
     this.metrics.connections.inc({ protocol, transport: c.transport });
     this.byDevice.set(c.device.access.device_id, client);
