@@ -196,9 +196,9 @@ async function run(plan: LoadPlan): Promise<LoadResult> {
   if (plan.mode === 'connect') await sleep((plan.holdS ?? 5) * 1000);
   else {
     let ticker: NodeJS.Timeout | undefined;
-    if (plan.mode === 'rate' && devices.some((d) => d.connected)) {
-      // Every 10 ms, rate/100 publishes round-robin over the connections (at most 64 in flight on each).
-      const live = devices.filter((d) => d.connected);
+    // Every 10 ms, rate/100 publishes round-robin over the connections (at most 64 in flight on each).
+    const live = plan.mode === 'rate' ? devices.filter((d) => d.connected) : [];
+    if (live.length > 0) {
       let next = 0;
       let owed = 0;
       ticker = setInterval(() => {

@@ -131,7 +131,12 @@ export async function scrape(
   name: string,
   labels: Record<string, string[]> = {},
 ): Promise<number> {
-  return sampleSum(await (await fetch(url, { signal: AbortSignal.timeout(5_000) })).text(), name, labels);
+  return sampleSum(await metricsText(url), name, labels);
+}
+
+/** The text a Prometheus endpoint serves (a 5 s limit). */
+export async function metricsText(url: string): Promise<string> {
+  return (await fetch(url, { signal: AbortSignal.timeout(5_000) })).text();
 }
 
 /** The sum of the samples of `name` in Prometheus text whose labels include every one of `labels`. */

@@ -2,7 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { parseArgs, runCheck } from './args';
 import { register } from './bench-devices';
 import { agent } from './nidus-target';
-import { type Rig, distributedRig, embeddedRig, sampleSum } from './rigs';
+import { type Rig, distributedRig, embeddedRig, metricsText, sampleSum } from './rigs';
 import { residentMb } from './run-load';
 import { Application, simServices } from './sim/application';
 import { Fleet, draining, sleep } from './sim/fleet';
@@ -114,9 +114,7 @@ const oldSpaces = [
 async function processSample(
   url: string,
 ): Promise<{ loopLagMs: number; oldMb: number; heapResidentMb: number }> {
-  const text = await fetch(url, { signal: AbortSignal.timeout(5_000) })
-    .then((res) => res.text())
-    .catch(() => undefined);
+  const text = await metricsText(url).catch(() => undefined);
   if (text === undefined) return { loopLagMs: Number.NaN, oldMb: Number.NaN, heapResidentMb: Number.NaN };
   return {
     loopLagMs: sampleSum(text, 'nidus_nodejs_eventloop_lag_p99_seconds') * 1000,
