@@ -45,4 +45,5 @@ export async function probeHealth(check: () => Promise<HealthStatus>): Promise<H
     return { ok: false, detail: errorMessage(error) };
   }
 }
+export { KeyedTurns } from './keyed-turns';
 export { TtlCache } from './ttl-cache';

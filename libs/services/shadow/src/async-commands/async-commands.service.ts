@@ -19,6 +19,7 @@ import {
 } from '@nidus/persistence-core';
 import { IotdaApiError, type MarkerPaging, findMarkerPage, unavailable } from '@nidus/platform-iotda-http';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@nidus/platform-runtime';
+import { KeyedTurns } from '@nidus/ports';
 import { connectedDeviceOf, holderTopicOf, modelOf, publishDownlink, requireDevice } from '../downlinks';
 import { SHADOW_PARTS, type ShadowParts } from '../shadow.parts';
 import { checkCommand } from '../sync-calls/model-checks';
@@ -51,7 +52,13 @@ const queued: readonly CommandStatus[] = ['PENDING', 'SENT', 'DELIVERED'];
 export class AsyncCommandsService {
   private readonly ids: RecordIdGenerator;
   /** One queue walk at a time per device in this process. */
-  private readonly pumping = new Map<string, Promise<void>>();
+  private readonly pumping = new KeyedTurns();
+  /**
+   * One status change at a time per command in this process: a device answers at once, so the gateway's receipt and
+   * the answer come together, and read side by side one of them lost its compare-and-set (4 of 10 drained commands in
+   * bench:commands), paid a failed write and read again. Across instances the compare-and-set still decides.
+   */
+  private readonly updating = new KeyedTurns();
 
   constructor(
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
@@ -201,23 +208,20 @@ export class AsyncCommandsService {
   /** Sends the oldest PENDING command if the device is online and nothing of its queue is SENT. */
   private pump(access: DeviceAccess): Promise<void> {
     const key = access.device_id;
-    const previous = this.pumping.get(key) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      const { commands } = this.parts;
-      const project = access.project_id;
-      const inFlight = await commands.count(project, { device_id: key, status: 'SENT' });
-      if (inFlight > 0) return;
-      const pending = { device_id: key, status: 'PENDING' };
-      const head = await commands.find(project, pending, { limit: 1, order: 'asc' });
-      const first = head.items[0];
-      if (first) await this.send(access, first);
-    });
-    const settled = next.catch((error: unknown) =>
-      this.runtime.logger.warn({ err: error, deviceId: key }, 'command queue not moved'),
-    );
-    this.pumping.set(key, settled);
-    void settled.finally(() => this.pumping.get(key) === settled && this.pumping.delete(key));
-    return settled;
+    return this.pumping
+      .run(key, async () => {
+        const { commands } = this.parts;
+        const project = access.project_id;
+        const inFlight = await commands.count(project, { device_id: key, status: 'SENT' });
+        if (inFlight > 0) return;
+        const pending = { device_id: key, status: 'PENDING' };
+        const head = await commands.find(project, pending, { limit: 1, order: 'asc' });
+        const first = head.items[0];
+        if (first) await this.send(access, first);
+      })
+      .catch((error: unknown) =>
+        this.runtime.logger.warn({ err: error, deviceId: key }, 'command queue not moved'),
+      );
   }
 
   /**
@@ -295,15 +299,17 @@ export class AsyncCommandsService {
     recordId: string,
     step: (c: StoredCommand) => Change | undefined,
   ): Promise<boolean> {
-    for (let attempt = 1; attempt <= 10; attempt++) {
-      const stored = await this.parts.commands.get(project, recordId);
-      const change = stored && step(stored.data);
-      if (!stored || !change) return false;
-      const now = this.runtime.clock.now();
-      const { status, ...extra } = change;
-      if (await this.transition(project, stored, status, now, extra)) return true;
-    }
-    throw new Error(`command ${recordId} kept changing`);
+    return this.updating.run(recordId, async () => {
+      for (let attempt = 1; attempt <= 10; attempt++) {
+        const stored = await this.parts.commands.get(project, recordId);
+        const change = stored && step(stored.data);
+        if (!stored || !change) return false;
+        const now = this.runtime.clock.now();
+        const { status, ...extra } = change;
+        if (await this.transition(project, stored, status, now, extra)) return true;
+      }
+      throw new Error(`command ${recordId} kept changing`);
+    });
   }
 
   /**

@@ -164,6 +164,46 @@ describe('deadlines of cached commands and messages', () => {
     await parts.presence.apply(access.device_id, 'OFFLINE', gatewaySource);
   });
 
+  it("changes a command once each for the gateway's receipt and the device's answer arriving together", async () => {
+    const created = await commands.create(project, access.device_id, {
+      paras: { n: 4 },
+      send_strategy: 'delay',
+      expire_time: 86_400,
+    });
+    await parts.presence.apply(access.device_id, 'ONLINE', gatewaySource);
+    const before = downlinks.length;
+    await commands.deviceOnline(access);
+    const [downlink] = (await take(downlinks, before + 1)).slice(-1);
+    const requestId = downlink!.data.request_id;
+    const replace = jest.spyOn(parts.commands, 'replace');
+    // Side by side, as a device that answers at once makes them: both read the SENT command before either writes.
+    await Promise.all([
+      commands.receipt(project, {
+        device_id: 'dev-1',
+        kind: 'command',
+        request_id: requestId,
+        outcome: 'delivered',
+      }),
+      commands.response(project, {
+        device_id: 'dev-1',
+        gateway_id: 'dev-1',
+        product_id: 'prod-1',
+        received_time: '20261127T080000Z',
+        kind: 'command',
+        request_id: requestId,
+        body: { result_code: 0, paras: { done: true } },
+      }),
+    ]);
+    // DELIVERED, then SUCCESSFUL: two writes, none lost to the other's compare-and-set and done again.
+    expect(replace.mock.calls.map(([, , data]) => data.status)).toEqual(['DELIVERED', 'SUCCESSFUL']);
+    replace.mockRestore();
+    expect(await commands.show(project, access.device_id, created.command_id)).toMatchObject({
+      status: 'SUCCESSFUL',
+      result: { result_code: 0, paras: { done: true } },
+    });
+    await parts.presence.apply(access.device_id, 'OFFLINE', gatewaySource);
+  });
+
   it('leaves a command alone when a due entry is not its current deadline', async () => {
     const created = await commands.create(project, access.device_id, {
       paras: { n: 3 },
