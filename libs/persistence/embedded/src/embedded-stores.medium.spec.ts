@@ -29,21 +29,30 @@ describe('SQLite group commit', () => {
       name: 'things',
       indexes: [{ fields: ['name'], unique: true }],
     });
-    const writes = Array.from({ length: 50 }, (_, i) => things.insert('t', `id${i}`, { name: `n${i}` }));
+    // The write that breaks a rule sits between others of the same commit: those before and after it land.
+    const insert = (i: number) => things.insert('t', `id${i}`, { name: `n${i}` });
+    const before = Array.from({ length: 25 }, (_, i) => insert(i));
     const clash = things.insert('t', 'other', { name: 'n7' });
-    const results = await Promise.allSettled([...writes, clash]);
-    expect(results.slice(0, 50).every((r) => r.status === 'fulfilled')).toBe(true);
-    expect(results[50]).toMatchObject({ status: 'rejected', reason: expect.any(DuplicateKeyError) });
+    const after = Array.from({ length: 25 }, (_, i) => insert(25 + i));
+    const results = await Promise.allSettled([...before, ...after]);
+    expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
+    await expect(clash).rejects.toBeInstanceOf(DuplicateKeyError);
     expect(await things.count('t', {})).toBe(50);
-    const [replaced, deleted, conflict] = await Promise.all([
+    const [replaced, clashing, deleted, conflict] = await Promise.all([
       things.replace('t', 'id1', { name: 'renamed' }, 1),
+      things.replace('t', 'id4', { name: 'n5' }, 1).catch((e: unknown) => e),
       things.delete('t', 'id2'),
       things.replace('t', 'id3', { name: 'x' }, 9).catch((e: unknown) => e),
     ]);
-    expect(replaced.version).toBe(2);
+    expect(replaced).toMatchObject({ id: 'id1', version: 2, data: { name: 'renamed' } });
+    const inserted = results[1]!.status === 'fulfilled' ? results[1]!.value : undefined;
+    expect(replaced.createdAt).toBe(inserted?.createdAt); // from the statement's RETURNING, not read back
+    expect(clashing).toBeInstanceOf(DuplicateKeyError);
     expect(deleted).toBe(true);
     expect(conflict).toBeInstanceOf(VersionConflictError);
     expect(await things.count('t', {})).toBe(49);
+    expect(await things.get('t', 'id1')).toMatchObject({ version: 2, data: { name: 'renamed' } });
+    expect(await things.get('t', 'id4')).toMatchObject({ version: 1, data: { name: 'n4' } });
     await store.close();
   });
 });

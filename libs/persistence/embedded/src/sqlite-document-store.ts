@@ -163,8 +163,10 @@ interface PendingWrite {
  * transaction, and one flush of the write-ahead log makes them durable. A write's promise settles after that flush:
  * acknowledged means durable. The flush runs on the thread pool, never in COMMIT: synchronous=FULL would block the
  * only thread for the disk (11 % of a login's time in bench:mqtt), and one flush per write would cap a service at a
- * few hundred writes a second. While one flush is under way, later commits wait and share the next. Each write runs
- * in its own savepoint, so one failing (a duplicate key) fails alone.
+ * few hundred writes a second. While one flush is under way, later commits wait and share the next. A write changes
+ * the database with one statement, and SQLite backs out a failing statement alone (ON CONFLICT ABORT): one write
+ * failing (a duplicate key, a version conflict) fails alone, without a savepoint around each (two statements more a
+ * write). An error that ends the whole transaction (disk full, I/O) fails the whole batch.
  */
 class GroupCommit {
   private pending: PendingWrite[] = [];
@@ -183,14 +185,12 @@ class GroupCommit {
   ) {
     this.sql = {
       begin: db.prepare('BEGIN IMMEDIATE'),
-      savepoint: db.prepare('SAVEPOINT write'),
-      release: db.prepare('RELEASE write'),
-      rollbackTo: db.prepare('ROLLBACK TO write'),
       commit: db.prepare('COMMIT'),
       rollback: db.prepare('ROLLBACK'),
     };
   }
 
+  /** `run` changes the database with one statement at most (reads besides are fine): see above. */
   write<R>(run: () => R): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.pending.push({ run, resolve, reject });
@@ -215,13 +215,10 @@ class GroupCommit {
     try {
       sql.begin.run();
       for (const write of batch) {
-        sql.savepoint.run();
         try {
           outcomes.push({ ok: true, value: write.run() });
-          sql.release.run();
         } catch (error) {
-          sql.rollbackTo.run();
-          sql.release.run();
+          if (!this.db.inTransaction) throw error; // SQLite rolled the transaction back: the batch's writes are gone
           outcomes.push({ ok: false, value: error });
         }
       }
@@ -278,8 +275,10 @@ class SqliteCollection<T> implements DocumentCollection<T> {
       getMany: db.prepare<[string, string], Row>(
         `SELECT * FROM ${t} WHERE tenant = ? AND id IN (SELECT value FROM json_each(?))`,
       ),
-      replace: db.prepare(
-        `UPDATE ${t} SET data = ?, version = version + 1, updated_at = ? WHERE tenant = ? AND id = ? AND version = ?`,
+      // RETURNING what the caller does not have: reading the document back cost a query and a JSON parse a write.
+      replace: db.prepare<[string, string, string, string, number], Pick<Row, 'version' | 'created_at'>>(
+        `UPDATE ${t} SET data = ?, version = version + 1, updated_at = ? WHERE tenant = ? AND id = ? AND version = ?
+          RETURNING version, created_at`,
       ),
       delete: db.prepare(`DELETE FROM ${t} WHERE tenant = ? AND id = ?`),
       deleteVersion: db.prepare(`DELETE FROM ${t} WHERE tenant = ? AND id = ? AND version = ?`),
@@ -315,12 +314,9 @@ class SqliteCollection<T> implements DocumentCollection<T> {
     const now = new Date().toISOString();
     const json = JSON.stringify(data);
     return this.commits.write(() => {
-      const result = this.write(
-        () => this.statements.replace.run(json, now, tenant, id, expectedVersion),
-        id,
-      );
-      if (result.changes === 0) throw this.missOrConflict(tenant, id, expectedVersion);
-      return toDocument<T>(this.statements.get.get(tenant, id)!);
+      const row = this.write(() => this.statements.replace.get(json, now, tenant, id, expectedVersion), id);
+      if (!row) throw this.missOrConflict(tenant, id, expectedVersion);
+      return { tenant, id, version: row.version, data, createdAt: row.created_at, updatedAt: now };
     });
   }
 
