@@ -1,8 +1,8 @@
 import { type Socket, connect } from 'node:net';
 import { type Packet, generate, parser } from 'mqtt-packet';
 import { register } from './bench-devices';
-import { type DeviceLogin, connectPacket } from './mqtt-load';
-import { type Target, call, distributed, embedded } from './nidus-target';
+import { type DeviceLogin, connectPacket, cpuMs } from './mqtt-load';
+import { type Deployment, type Target, call, distributed, embedded } from './nidus-target';
 import { freePorts } from '@nidus/testing';
 
 // `npm run bench:commands` (issue 5): devices that answer commands, driven through the v5 API.
@@ -65,6 +65,12 @@ class AnsweringDevice {
   }
 }
 
+/** CPU time (user + system) the deployment's processes used so far, in ms. */
+const serverCpuMs = (d: Deployment) => d.names().reduce((sum, name) => sum + cpuMs(d.pid(name)), 0);
+/** `cpuMs` of the server per operation, in µs. */
+const perOperation = (cpuMs: number, operations: number) =>
+  `server CPU ${operations ? Math.round((cpuMs * 1000) / operations) : '-'} µs a command`;
+
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 
@@ -83,7 +89,7 @@ async function connectAll(
 }
 
 /** Synchronous commands at `rate`/s, paced by the clock; latency of each API call. */
-async function synchronous(t: Target, port: number): Promise<void> {
+async function synchronous(t: Target, d: Deployment, port: number): Promise<void> {
   const logins = await register(t, deviceCount);
   const devices = await connectAll(port, logins);
   // Until the shadow service has seen every device online (its status events arrive asynchronously).
@@ -98,6 +104,7 @@ async function synchronous(t: Target, port: number): Promise<void> {
   const latencies: number[] = [];
   const failures = new Map<number, number>();
   const total = rate * seconds;
+  const cpuAtStart = serverCpuMs(d);
   const start = performance.now();
   const calls: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {
@@ -115,18 +122,19 @@ async function synchronous(t: Target, port: number): Promise<void> {
   }
   await Promise.all(calls);
   const elapsed = (performance.now() - start) / 1000;
+  const cpu = serverCpuMs(d) - cpuAtStart;
   latencies.sort((a, b) => a - b);
   console.log(
     `  sync commands, ${deviceCount} devices, ${rate}/s offered for ${seconds} s: ${latencies.length} answered ` +
       `(${Math.round(latencies.length / elapsed)}/s)  p50 ${percentile(latencies, 0.5).toFixed(1)} ms  ` +
-      `p99 ${percentile(latencies, 0.99).toFixed(1)} ms` +
+      `p99 ${percentile(latencies, 0.99).toFixed(1)} ms  ${perOperation(cpu, latencies.length)}` +
       (failures.size ? `  failed: ${JSON.stringify(Object.fromEntries(failures))}` : ''),
   );
   devices.forEach((d) => d.end());
 }
 
 /** `cached` asynchronous commands queued for offline devices, then drained when they connect. */
-async function drain(t: Target, port: number): Promise<void> {
+async function drain(t: Target, d: Deployment, port: number): Promise<void> {
   const logins = await register(t, Math.ceil(cached / perDevice), 1_000_000);
   let next = 0;
   const queuedAt = performance.now();
@@ -146,15 +154,18 @@ async function drain(t: Target, port: number): Promise<void> {
   let answered = 0;
   let done!: () => void;
   const all = new Promise<void>((r) => (done = r));
+  const cpuAtStart = serverCpuMs(d);
   const start = performance.now();
   const devices = await connectAll(port, logins, () => {
     if (++answered === cached) done();
   });
   await Promise.race([all, new Promise((r) => setTimeout(r, 120_000))]);
   const elapsed = (performance.now() - start) / 1000;
+  const cpu = serverCpuMs(d) - cpuAtStart;
   console.log(
     `  ${cached} cached commands (${perDevice} per device) queued at ${Math.round(cached / queueSeconds)}/s; drained ` +
-      `${answered} in ${elapsed.toFixed(1)} s after the devices connected: ${Math.round(answered / elapsed)}/s`,
+      `${answered} in ${elapsed.toFixed(1)} s after the devices connected: ${Math.round(answered / elapsed)}/s  ` +
+      perOperation(cpu, answered),
   );
   devices.forEach((d) => d.end());
 }
@@ -179,8 +190,8 @@ async function main(): Promise<void> {
           ]);
     console.log(`Nidus ${shape}`);
     try {
-      await synchronous(t, mqtt);
-      await drain(t, mqtt);
+      await synchronous(t, t.deployment, mqtt);
+      if (cached > 0) await drain(t, t.deployment, mqtt);
     } finally {
       await t.stop();
     }

@@ -57,7 +57,7 @@ export interface LoadResult {
  * User + system CPU time of a process in ms (/proc/<pid>/stat fields 14 and 15, in ticks of 10 ms). On this shared VM
  * rates swing with the neighbours' load; CPU time per operation much less.
  */
-function cpuMs(pid: number | undefined): number {
+export function cpuMs(pid: number | undefined): number {
   if (pid === undefined) return 0;
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
