@@ -95,6 +95,20 @@ afterAll(async () => {
 const bodies = (events: EventEnvelope<unknown>[]) =>
   events.map((e) => (e.data as { notify_data: { body: Record<string, unknown> } }).notify_data.body);
 
+/** A cached command with `paras: { n }` for the device, which then comes online: the command and its downlink. */
+async function queuedThenSent(n: number) {
+  const created = await commands.create(project, access.device_id, {
+    paras: { n },
+    send_strategy: 'delay',
+    expire_time: 86_400,
+  });
+  await parts.presence.apply(access.device_id, 'ONLINE', gatewaySource);
+  const before = downlinks.length;
+  await commands.deviceOnline(access);
+  const downlink = (await take(downlinks, before + 1))[before]!;
+  return { created, downlink };
+}
+
 const statusOf = async (commandId: string) =>
   (await commands.show(project, access.device_id, commandId)).status;
 
@@ -132,15 +146,8 @@ describe('deadlines of cached commands and messages', () => {
   });
 
   it('times a sent command out when no receipt comes within 180 s', async () => {
-    const created = await commands.create(project, access.device_id, {
-      paras: { n: 2 },
-      send_strategy: 'delay',
-      expire_time: 86_400,
-    });
-    await parts.presence.apply(access.device_id, 'ONLINE', gatewaySource);
-    await commands.deviceOnline(access);
-    const [downlink] = await take(downlinks, 1);
-    expect(downlink!.data).toMatchObject({
+    const { created, downlink } = await queuedThenSent(2);
+    expect(downlink.data).toMatchObject({
       device_id: 'dev-1',
       kind: 'command',
       receipt: true,
@@ -165,16 +172,8 @@ describe('deadlines of cached commands and messages', () => {
   });
 
   it("changes a command once each for the gateway's receipt and the device's answer arriving together", async () => {
-    const created = await commands.create(project, access.device_id, {
-      paras: { n: 4 },
-      send_strategy: 'delay',
-      expire_time: 86_400,
-    });
-    await parts.presence.apply(access.device_id, 'ONLINE', gatewaySource);
-    const before = downlinks.length;
-    await commands.deviceOnline(access);
-    const [downlink] = (await take(downlinks, before + 1)).slice(-1);
-    const requestId = downlink!.data.request_id;
+    const { created, downlink } = await queuedThenSent(4);
+    const requestId = downlink.data.request_id;
     const replace = jest.spyOn(parts.commands, 'replace');
     // Side by side, as a device that answers at once makes them: both read the SENT command before either writes.
     await Promise.all([
