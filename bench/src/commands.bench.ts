@@ -65,8 +65,12 @@ class AnsweringDevice {
   }
 }
 
+/** A target and the processes it runs (both shapes start theirs through a Deployment). */
+type Deployed = Target & { deployment: Deployment };
+
 /** CPU time (user + system) the deployment's processes used so far, in ms. */
-const serverCpuMs = (d: Deployment) => d.names().reduce((sum, name) => sum + cpuMs(d.pid(name)), 0);
+const serverCpuMs = ({ deployment: d }: Deployed) =>
+  d.names().reduce((sum, name) => sum + cpuMs(d.pid(name)), 0);
 /** `cpuMs` of the server per operation, in µs. */
 const perOperation = (cpuMs: number, operations: number) =>
   `server CPU ${operations ? Math.round((cpuMs * 1000) / operations) : '-'} µs a command`;
@@ -89,7 +93,7 @@ async function connectAll(
 }
 
 /** Synchronous commands at `rate`/s, paced by the clock; latency of each API call. */
-async function synchronous(t: Target, d: Deployment, port: number): Promise<void> {
+async function synchronous(t: Deployed, port: number): Promise<void> {
   const logins = await register(t, deviceCount);
   const devices = await connectAll(port, logins);
   // Until the shadow service has seen every device online (its status events arrive asynchronously).
@@ -104,7 +108,7 @@ async function synchronous(t: Target, d: Deployment, port: number): Promise<void
   const latencies: number[] = [];
   const failures = new Map<number, number>();
   const total = rate * seconds;
-  const cpuAtStart = serverCpuMs(d);
+  const cpuAtStart = serverCpuMs(t);
   const start = performance.now();
   const calls: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {
@@ -122,7 +126,7 @@ async function synchronous(t: Target, d: Deployment, port: number): Promise<void
   }
   await Promise.all(calls);
   const elapsed = (performance.now() - start) / 1000;
-  const cpu = serverCpuMs(d) - cpuAtStart;
+  const cpu = serverCpuMs(t) - cpuAtStart;
   latencies.sort((a, b) => a - b);
   console.log(
     `  sync commands, ${deviceCount} devices, ${rate}/s offered for ${seconds} s: ${latencies.length} answered ` +
@@ -134,7 +138,7 @@ async function synchronous(t: Target, d: Deployment, port: number): Promise<void
 }
 
 /** `cached` asynchronous commands queued for offline devices, then drained when they connect. */
-async function drain(t: Target, d: Deployment, port: number): Promise<void> {
+async function drain(t: Deployed, port: number): Promise<void> {
   const logins = await register(t, Math.ceil(cached / perDevice), 1_000_000);
   let next = 0;
   const queuedAt = performance.now();
@@ -154,14 +158,14 @@ async function drain(t: Target, d: Deployment, port: number): Promise<void> {
   let answered = 0;
   let done!: () => void;
   const all = new Promise<void>((r) => (done = r));
-  const cpuAtStart = serverCpuMs(d);
+  const cpuAtStart = serverCpuMs(t);
   const start = performance.now();
   const devices = await connectAll(port, logins, () => {
     if (++answered === cached) done();
   });
   await Promise.race([all, new Promise((r) => setTimeout(r, 120_000))]);
   const elapsed = (performance.now() - start) / 1000;
-  const cpu = serverCpuMs(d) - cpuAtStart;
+  const cpu = serverCpuMs(t) - cpuAtStart;
   console.log(
     `  ${cached} cached commands (${perDevice} per device) queued at ${Math.round(cached / queueSeconds)}/s; drained ` +
       `${answered} in ${elapsed.toFixed(1)} s after the devices connected: ${Math.round(answered / elapsed)}/s  ` +
@@ -190,8 +194,8 @@ async function main(): Promise<void> {
           ]);
     console.log(`Nidus ${shape}`);
     try {
-      await synchronous(t, t.deployment, mqtt);
-      if (cached > 0) await drain(t, t.deployment, mqtt);
+      await synchronous(t, mqtt);
+      if (cached > 0) await drain(t, mqtt);
     } finally {
       await t.stop();
     }
