@@ -32,6 +32,12 @@ export interface TopicDefinition<T = unknown> {
   /** Validates `data` when an event enters a consumer (STYLE rule 5). */
   readonly schema: z.ZodType<T>;
   readonly description: string;
+  /**
+   * `instance`: the topic belongs to one running instance (its name carries the instance's boot id), so no one reads
+   * its events once that instance is gone. The in-process bus keeps them in memory only: no journal, no fsync (the
+   * topic a restarted process reads has another name). Default: events outlive their publisher.
+   */
+  readonly lifetime?: 'instance';
 }
 
 const TOPIC_NAME = /^iot\.[a-z][a-z0-9]*(-[a-z0-9]+)*\.[a-z][a-z0-9]*(-[a-z0-9]+)*\.v[1-9][0-9]*$/;
@@ -209,6 +215,7 @@ export function gatewayDownlinkTopic(source: string): TopicDefinition<DownlinkRe
     type: 'nidus.gateway.downlink.requested.v1',
     schema: downlinkRequestedSchema,
     description: `Requests for the devices connected to gateway instance ${source}.`,
+    lifetime: 'instance',
   });
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -105,5 +105,30 @@ describe('MemoryEventBus memory', () => {
     await new Promise((resolve) => setTimeout(resolve, 50)); // housekeeping runs before the group is back
     expect(await consume(restarted, 'slow')).toEqual(Array.from({ length: 200 }, (_, i) => i));
     await restarted.close();
+  });
+
+  it('journals nothing of a topic that lives as long as its instance, and delivers it in order', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'nidus-bus-'));
+    dirs.push(dataDir);
+    const instanceTopic = defineTopic({ ...topic, name: 'iot.test.one-boot.v1', lifetime: 'instance' });
+    const bus = await MemoryEventBus.open({ dataDir, partitions: 1, offsetFlushMs: 5 }); // one segment
+    const seen: number[] = [];
+    const subscription = await bus.subscribe({
+      topic: instanceTopic,
+      group: 'gateway',
+      handler: async (e) => void seen.push(e.data.n),
+    });
+    for (let n = 0; n < 5; n++) await bus.publish(instanceTopic, [event(n)]);
+    await bus.publish(topic, [event(99)]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await subscription.close();
+    await bus.close();
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
+    const journal = readdirSync(dataDir)
+      .filter((f) => f.endsWith('.log'))
+      .map((f) => readFileSync(join(dataDir, f), 'utf8'))
+      .join('');
+    expect(journal).toContain('iot.test.retained.v1');
+    expect(journal).not.toContain('iot.test.one-boot.v1');
   });
 });

@@ -109,6 +109,7 @@ export class MemoryEventBus implements EventBus {
     await this.append(
       topic.name,
       events.map((event) => ({ event, headers: {} })),
+      topic.lifetime !== 'instance',
     );
   }
 
@@ -144,31 +145,40 @@ export class MemoryEventBus implements EventBus {
     await this.journal?.close();
   }
 
-  /** Assigns offsets, journals, then makes the entries visible to consumers — in publish order. */
+  /**
+   * Assigns offsets, journals (unless `journaled` is false: a topic of one instance's lifetime), then makes the entries
+   * visible to consumers — in publish order.
+   */
   private append(
     topic: string,
     items: readonly { event: unknown; headers: Record<string, string> }[],
+    journaled = true,
   ): Promise<void> {
     if (this.closed) return Promise.reject(new Error('event bus is closed'));
     const records: JournalRecord[] = items.map(({ event, headers }) => {
       const partition = partitionFor(subjectOf(event), this.partitions);
       return { topic, partition, offset: this.partitionLog(topic, partition).assign(), headers, event };
     });
-    const durable = this.journal ? this.journal.append(records) : Promise.resolve();
+    if (!this.journal || !journaled) {
+      // Nothing to wait for; a topic's appends are all journaled or none, so its order is kept.
+      this.show(topic, records);
+      return Promise.resolve();
+    }
+    const durable = this.journal.append(records);
     // Visibility follows journal order: a record is delivered only once it and everything before it is durable.
-    const visible = this.appendChain
-      .then(() => durable)
-      .then(() => {
-        for (const r of records) {
-          const log = this.partitionLog(r.topic, r.partition);
-          log.push(r);
-          // Trimmed here, not only by the housekeeper: at 10k events/s its 200 ms would keep thousands alive.
-          if (log.entries.length >= 2 * this.unconsumedKept && !this.consumed.has(topic))
-            log.trimBelow(log.next - this.unconsumedKept);
-        }
-      });
+    const visible = this.appendChain.then(() => durable).then(() => this.show(topic, records));
     this.appendChain = visible.catch(() => undefined);
     return visible;
+  }
+
+  private show(topic: string, records: readonly JournalRecord[]): void {
+    for (const r of records) {
+      const log = this.partitionLog(r.topic, r.partition);
+      log.push(r);
+      // Trimmed here, not only by the housekeeper: at 10k events/s its 200 ms would keep thousands alive.
+      if (log.entries.length >= 2 * this.unconsumedKept && !this.consumed.has(topic))
+        log.trimBelow(log.next - this.unconsumedKept);
+    }
   }
 
   private partitionLog(topic: string, partition: number): PartitionLog {
