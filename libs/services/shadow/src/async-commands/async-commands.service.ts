@@ -157,18 +157,18 @@ export class AsyncCommandsService {
     answer: DownlinkResponded,
   ): Promise<'completed' | 'unknown' | 'mismatched'> {
     const recordId = answer.request_id.slice(asyncCommandPrefix.length);
-    const stored = await this.parts.commands.get(project, recordId);
-    if (!stored) return 'unknown';
-    const access = await this.parts.directory.device(stored.data.device_id);
-    if (!access || connectedDeviceOf(access) !== answer.gateway_id) return 'mismatched';
     const code = answer.body['result_code'];
     const ok = code === undefined || code === 0 || code === '0';
-    const changed = await this.update(project, recordId, (c) =>
-      c.status === 'SENT' || c.status === 'DELIVERED'
-        ? { status: ok ? 'SUCCESSFUL' : 'FAILED', result: answer.body }
-        : undefined,
-    );
-    if (!changed) return 'unknown';
+    let access: DeviceAccess | undefined;
+    let mismatched = false;
+    const changed = await this.update(project, recordId, async (c) => {
+      access = await this.parts.directory.device(c.device_id);
+      mismatched = !access || connectedDeviceOf(access) !== answer.gateway_id;
+      if (mismatched || (c.status !== 'SENT' && c.status !== 'DELIVERED')) return undefined;
+      return { status: ok ? 'SUCCESSFUL' : 'FAILED', result: answer.body };
+    });
+    if (mismatched) return 'mismatched';
+    if (!changed || !access) return 'unknown';
     await this.pump(access);
     return 'completed';
   }
@@ -291,18 +291,18 @@ export class AsyncCommandsService {
   }
 
   /**
-   * Applies `step` to the current command until its compare-and-set holds (a receipt and the device's answer race):
+   * Applies `step` to the current command until its compare-and-set holds (another instance may change it meanwhile):
    * `step` answers the change, or undefined when the event no longer changes the command. True if it changed.
    */
   private async update(
     project: string,
     recordId: string,
-    step: (c: StoredCommand) => Change | undefined,
+    step: (c: StoredCommand) => Change | undefined | Promise<Change | undefined>,
   ): Promise<boolean> {
     return this.updating.run(recordId, async () => {
       for (let attempt = 1; attempt <= 10; attempt++) {
         const stored = await this.parts.commands.get(project, recordId);
-        const change = stored && step(stored.data);
+        const change = stored && (await step(stored.data));
         if (!stored || !change) return false;
         const now = this.runtime.clock.now();
         const { status, ...extra } = change;

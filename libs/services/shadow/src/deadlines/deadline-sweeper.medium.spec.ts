@@ -203,6 +203,26 @@ describe('deadlines of cached commands and messages', () => {
     await parts.presence.apply(access.device_id, 'OFFLINE', gatewaySource);
   });
 
+  it("takes a command's answer only from the device it was sent to; an unknown request id completes nothing", async () => {
+    const { created, downlink } = await queuedThenSent(5);
+    const answer = (gateway: string, requestId = downlink.data.request_id) => ({
+      device_id: gateway,
+      gateway_id: gateway,
+      product_id: 'prod-1',
+      received_time: '20261127T080000Z',
+      kind: 'command' as const,
+      request_id: requestId,
+      body: { result_code: 0 },
+    });
+    expect(await commands.response(project, answer('intruder'))).toBe('mismatched');
+    expect(await statusOf(created.command_id)).toBe('SENT');
+    expect(await commands.response(project, answer('dev-1', 'acmd-0000000000000-unknown'))).toBe('unknown');
+    expect(await commands.response(project, answer('dev-1'))).toBe('completed');
+    expect(await statusOf(created.command_id)).toBe('SUCCESSFUL');
+    expect(await commands.response(project, answer('dev-1'))).toBe('unknown'); // late duplicate
+    await parts.presence.apply(access.device_id, 'OFFLINE', gatewaySource);
+  });
+
   it('leaves a command alone when a due entry is not its current deadline', async () => {
     const created = await commands.create(project, access.device_id, {
       paras: { n: 3 },
