@@ -75,6 +75,8 @@ export class MemoryEventBus implements EventBus {
   private readonly logger: Logger;
   private readonly housekeeper: NodeJS.Timeout;
   private offsetsDirty = false;
+  /** The write of the committed offsets under way, if any. */
+  private offsetsWriting: Promise<void> | undefined;
   private appendChain: Promise<void> = Promise.resolve();
   private closing = false;
   private closed = false;
@@ -141,7 +143,8 @@ export class MemoryEventBus implements EventBus {
     this.closed = true;
     await this.appendChain;
     clearInterval(this.housekeeper);
-    this.flushOffsets();
+    await this.offsetsWriting;
+    await this.writeOffsets();
     await this.journal?.close();
   }
 
@@ -309,27 +312,40 @@ export class MemoryEventBus implements EventBus {
       this.consumed = new Set([...this.groups.values()].map((g) => g.topic));
       this.unconsumedKept = 0;
     }
-    this.flushOffsets();
+    if (this.offsetsWriting) return; // the last write is still under way: all of this next time
+    const written = this.writeOffsets();
     const needed = new Map<string, number>();
     for (const [topic, logs] of this.logs) {
       this.trim(topic);
       logs.forEach((log, p) => needed.set(partitionKey(topic, p), log.base));
     }
-    if (!this.offsetsDirty) this.journal?.release(needed);
+    const journal = this.journal;
+    if (!journal) return;
+    // A segment goes only once the offsets that make it unneeded are on disk.
+    if (!written) journal.release(needed);
+    else
+      this.offsetsWriting = written
+        .then((ok) => {
+          if (ok) journal.release(needed);
+        })
+        .finally(() => (this.offsetsWriting = undefined));
   }
 
-  private flushOffsets(): void {
-    if (!this.offsetsDirty || !this.journal) return;
+  /** Writes the committed offsets if they changed: true once they are on disk, false if that failed. */
+  private writeOffsets(): Promise<boolean> | undefined {
+    if (!this.offsetsDirty || !this.journal) return undefined;
     this.offsetsDirty = false;
     const offsets: CommittedOffsets = { ...this.restoredOffsets };
     for (const g of this.groups.values())
       offsets[g.name] = { ...offsets[g.name], [g.topic]: [...g.committed] };
-    try {
-      this.journal.writeOffsets(offsets);
-    } catch (error) {
-      this.offsetsDirty = true;
-      this.logger.error({ err: error }, 'bus: committed offsets not written');
-    }
+    return this.journal.writeOffsets(offsets).then(
+      () => true,
+      (error: unknown) => {
+        this.offsetsDirty = true;
+        this.logger.error({ err: error }, 'bus: committed offsets not written');
+        return false;
+      },
+    );
   }
 
   /** Drops from memory what every group of the topic has consumed, or what exceeds the unconsumed retention. */
