@@ -174,6 +174,7 @@ export class MemoryEventBus implements EventBus {
     return visible;
   }
 
+  /** Makes records visible to the topic's consumers; a topic nobody consumes keeps only its retention. */
   private show(topic: string, records: readonly JournalRecord[]): void {
     for (const r of records) {
       const log = this.partitionLog(r.topic, r.partition);
