@@ -61,7 +61,8 @@ interface Group {
  * The in-process event bus of the embedded shape. Topics are split into partitions by subject, each group's members
  * share the partitions and deliver each partition's events one at a time, in order. With a data directory, every
  * publish is journaled (group commit, fdatasync) before it resolves and delivery resumes after a restart from the
- * committed offsets, so a crash loses nothing that was acknowledged.
+ * committed offsets, so a crash loses nothing that was acknowledged. The exception is a topic of one instance's
+ * lifetime (`TopicDefinition.lifetime`), which no one reads after a restart: kept in memory only.
  */
 export class MemoryEventBus implements EventBus {
   private readonly logs = new Map<string, PartitionLog[]>();
